@@ -546,7 +546,7 @@ static GstClockTime
 running_time (GstAggregatorPad * pad, GstBuffer * buf)
 {
   GstClockTime ts = GST_BUFFER_PTS (buf);
-  if (!GST_CLOCK_TIME_IS_VALID (ts))
+  if (!GST_CLOCK_TIME_IS_VALID (ts) || pad->segment.format != GST_FORMAT_TIME)
     return GST_CLOCK_TIME_NONE;
   return gst_segment_to_running_time (&pad->segment, GST_FORMAT_TIME, ts);
 }
@@ -643,7 +643,8 @@ gst_est_quality_aggregate (GstAggregator * agg, gboolean timeout)
       goto out;
     }
   } else if (self->pairing == PAIRING_TIMESTAMP && !self->warned_no_ts) {
-    GST_WARNING_OBJECT (self, "frames without timestamps: pairing by index");
+    GST_WARNING_OBJECT (self, "frames without timestamps or time segments: "
+        "pairing by index");
     self->warned_no_ts = TRUE;
   }
 
