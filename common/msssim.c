@@ -95,8 +95,10 @@ est_msssim_new (int width, int height, int depth, int max_threads)
     h /= 2;
   }
 
-  m->scratch_stride = (size_t) 5 * (BAND + 2 * RADIUS) * (size_t) width
-      + 5 * (size_t) width + 3 * (size_t) width;
+  /* 5 horizontal maps, 5 vertical rows and 3 product rows, all at most
+   * width floats wide. */
+  const size_t row = width;
+  m->scratch_stride = row * (5 * (BAND + 2 * RADIUS) + 5 + 3);
   m->scratch = malloc (sizeof (float) * m->scratch_stride *
       (size_t) max_threads);
   if (!m->scratch) {
@@ -202,9 +204,10 @@ stats_job (void *ctx, int job, int thread)
   float *base = m->scratch + m->scratch_stride * (size_t) thread;
   const size_t map_size = (size_t) (BAND + 2 * RADIUS) * (size_t) ow;
   float *h[5], *v[5];
+  const size_t orow = ow;
   for (int i = 0; i < 5; i++) {
-    h[i] = base + (size_t) i * map_size;
-    v[i] = base + 5 * map_size + (size_t) i * ow;
+    h[i] = base + map_size * i;
+    v[i] = base + 5 * map_size + orow * i;
   }
   float *pxx = base + 5 * map_size + 5 * (size_t) ow;
   float *pyy = pxx + w, *pxy = pyy + w;

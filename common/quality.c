@@ -15,6 +15,10 @@
 #define PSNR_BAND 64            /* rows per PSNR job */
 #define SSIM_BAND 16            /* window rows per SSIM job */
 
+/* Sums of one 4x4 block, see EstQualityDSP.ssim_4x4_line16; 8-bit lines
+ * store int32_t[4] in the same memory. */
+typedef int64_t SsimSums[4];
+
 typedef struct PsnrJob
 {
   int plane, y0, y1;
@@ -33,7 +37,7 @@ struct EstQuality
   int n_psnr_jobs;
 
   int blocks_x, blocks_y;       /* 4x4 blocks of the luma plane */
-  int64_t (*ssim_sums)[4];      /* per thread: two lines of blocks_x + 1 */
+  SsimSums *ssim_sums;          /* per thread: two lines of blocks_x + 1 */
   double *ssim_rows;            /* per window row: sum of its windows */
 
   EstMsssim *msssim;
@@ -196,8 +200,8 @@ ssim_job (void *ctx, int job, int thread)
   const int y0 = 1 + job * SSIM_BAND;
   const int y1 = y0 + SSIM_BAND < q->blocks_y ? y0 + SSIM_BAND : q->blocks_y;
   const size_t len = (size_t) q->blocks_x + 1;
-  int64_t (*top)[4] = q->ssim_sums + (size_t) thread * 2 * len;
-  int64_t (*bottom)[4] = top + len;
+  SsimSums *top = q->ssim_sums + len * 2 * thread;
+  SsimSums *bottom = top + len;
   const int max = (1 << q->cfg.depth) - 1;
 
   ssim_line (q, y0 - 1, top);
@@ -209,7 +213,7 @@ ssim_job (void *ctx, int job, int thread)
     else
       q->ssim_rows[y] = q->dsp.ssim_end_line8 ((const int32_t (*)[4]) top,
           (const int32_t (*)[4]) bottom, q->blocks_x - 1);
-    int64_t (*t)[4] = top;
+    SsimSums *t = top;
     top = bottom;
     bottom = t;
   }

@@ -113,8 +113,7 @@ est_slice_pool_threads (const EstSlicePool * pool)
 }
 
 void
-est_slice_pool_run (EstSlicePool * pool, EstSliceFunc fn, void *ctx,
-    int n_jobs)
+est_slice_pool_run (EstSlicePool * pool, EstSliceFunc fn, void *ctx, int n_jobs)
 {
   if (n_jobs <= 0)
     return;

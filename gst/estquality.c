@@ -142,6 +142,7 @@ struct _GstEstQuality
    * stop, when that thread is not running). */
   GstVideoInfo ref_info, dist_info;
   gboolean have_ref_info, have_dist_info;
+  gboolean mismatch;            /* the two infos cannot be compared */
   EstQuality *quality;
   unsigned metrics;             /* what quality reports */
   guint metrics_wanted;         /* prop.metrics when quality was made */
@@ -236,12 +237,17 @@ check_infos (GstEstQuality * self)
 {
   const GstVideoInfo *r = &self->ref_info, *d = &self->dist_info;
 
+  self->mismatch = FALSE;
   if (!self->have_ref_info || !self->have_dist_info)
     return TRUE;
   if (GST_VIDEO_INFO_FORMAT (r) == GST_VIDEO_INFO_FORMAT (d) &&
       GST_VIDEO_INFO_WIDTH (r) == GST_VIDEO_INFO_WIDTH (d) &&
       GST_VIDEO_INFO_HEIGHT (r) == GST_VIDEO_INFO_HEIGHT (d))
     return TRUE;
+
+  /* Buffers queued behind the caps event still reach aggregate: it must
+   * refuse them, not read one format as the other. */
+  self->mismatch = TRUE;
 
   GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
       ("The reference and distorted streams differ: ref is %dx%d %s, "
@@ -615,7 +621,7 @@ gst_est_quality_aggregate (GstAggregator * agg, gboolean timeout)
     return push_dist (self);
   }
 
-  if (!self->have_ref_info || !self->have_dist_info) {
+  if (!self->have_ref_info || !self->have_dist_info || self->mismatch) {
     ret = GST_FLOW_NOT_NEGOTIATED;
     goto out;
   }
@@ -717,7 +723,7 @@ gst_est_quality_stop (GstAggregator * agg)
   g_clear_pointer (&self->summary_path, g_free);
   for (Column c = 0; c < N_COLS; c++)
     g_clear_pointer (&self->values[c], g_array_unref);
-  self->have_ref_info = self->have_dist_info = FALSE;
+  self->have_ref_info = self->have_dist_info = self->mismatch = FALSE;
   return TRUE;
 }
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-G_DEFINE_QUARK (est-device-error-quark, est_device_error);
+G_DEFINE_QUARK (est - device - error - quark, est_device_error);
 
 gboolean
 est_device_parse (const gchar * spec, EstDeviceKind * kind, gchar ** path,

@@ -17,8 +17,7 @@ hsum_epi64 (__m256i v)
 {
   __m128i s = _mm_add_epi64 (_mm256_castsi256_si128 (v),
       _mm256_extracti128_si256 (v, 1));
-  return (uint64_t) _mm_cvtsi128_si64 (s) +
-      (uint64_t) _mm_extract_epi64 (s, 1);
+  return (uint64_t) _mm_cvtsi128_si64 (s) + (uint64_t) _mm_extract_epi64 (s, 1);
 }
 
 /* Adds the eight unsigned 32-bit lanes of v to the four 64-bit lanes of
@@ -47,7 +46,7 @@ est_sse8_avx2 (const uint8_t * a, ptrdiff_t a_stride, const uint8_t * b,
     while (x < wv) {
       /* Each 32-bit lane gains at most 2 * 255^2 per step: flush to 64 bits
        * every 4096 steps, long before it could wrap. */
-      const int end = x + 16 * 4096 < wv ? x + 16 * 4096 : wv;
+      const int end = wv - x > 16 * 4096 ? x + 16 * 4096 : wv;
       for (; x < end; x += 16) {
         __m256i va = _mm256_cvtepu8_epi16 (_mm_loadu_si128 ((const void *)
                 (ra + x)));

@@ -226,8 +226,7 @@ test_known_noise_variance_psnr (void)
       for (int x = 0; x < w; x++)
         set (&b, 0, x, y, get (&a, 0, x, y) + noise[y * w + x]);
     EstQualityResult r = measure (&a, &b, EST_METRIC_PSNR, 2);
-    CHECK_CLOSE (r.psnr[0], 10 * log10 (peak * peak / 5.0), 0.01,
-        "noise psnr");
+    CHECK_CLOSE (r.psnr[0], 10 * log10 (peak * peak / 5.0), 0.01, "noise psnr");
     CHECK (r.psnr[1] == EST_QUALITY_DB_CAP, "untouched chroma");
     free (noise);
     pic_clear (&a);

@@ -101,8 +101,7 @@ push_all (GstElement * pipeline, const gchar * name, const gchar * caps_str,
 
   fail_unless (gst_video_info_from_caps (&info, caps));
   for (guint i = 0; i < n; i++)
-    gst_app_src_push_buffer (GST_APP_SRC (src), make_frame (&info,
-            &frames[i]));
+    gst_app_src_push_buffer (GST_APP_SRC (src), make_frame (&info, &frames[i]));
   gst_app_src_end_of_stream (GST_APP_SRC (src));
   gst_caps_unref (caps);
   gst_object_unref (src);
@@ -134,8 +133,7 @@ run_pair (Run * run, const gchar * props, const gchar * ref_caps,
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   push_all (pipeline, "ref", ref_caps, ref, n_ref);
   push_all (pipeline, "dist", dist_caps, dist, n_dist);
-  run->eos = est_test_run_pipeline (pipeline, 60, &run->messages,
-      &run->error);
+  run->eos = est_test_run_pipeline (pipeline, 60, &run->messages, &run->error);
   gst_object_unref (pipeline);
   g_free (desc);
 }
@@ -436,8 +434,7 @@ GST_START_TEST (test_mismatched_formats_fail_negotiation)
   run_pair (&run, "", CAPS_8, f, 3, CAPS_10, f, 3);
   fail_unless (run.error != NULL);
   gst_message_parse_error (run.error, &err, NULL);
-  fail_unless (strstr (err->message, "I420_10LE") != NULL, "%s",
-      err->message);
+  fail_unless (strstr (err->message, "I420_10LE") != NULL, "%s", err->message);
   g_clear_error (&err);
   run_clear (&run);
 }

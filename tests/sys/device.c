@@ -29,8 +29,7 @@ test_parse_accepts_the_four_forms (void)
   g_assert_cmpint (kind, ==, EST_DEVICE_CPU);
   g_assert_true (est_device_parse ("virtual", &kind, NULL, NULL));
   g_assert_cmpint (kind, ==, EST_DEVICE_VIRTUAL);
-  g_assert_true (est_device_parse ("/dev/dri/renderD128", &kind, &path,
-          NULL));
+  g_assert_true (est_device_parse ("/dev/dri/renderD128", &kind, &path, NULL));
   g_assert_cmpint (kind, ==, EST_DEVICE_PATH);
   g_assert_cmpstr (path, ==, "/dev/dri/renderD128");
   g_free (path);
