@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-G_DEFINE_QUARK (est-encoder-error-quark, est_encoder_error);
+G_DEFINE_QUARK (est - encoder - error - quark, est_encoder_error);
 
 /* The CPU backends that were built, one per codec. */
 static const EstEncoderBackend *const cpu_backends[] = {
@@ -165,8 +165,7 @@ est_encoder_reconfigure (EstEncoder * enc, const EstEncoderConfig * config,
 {
   if (!enc->backend->reconfigure) {
     g_set_error (error, EST_ENCODER_ERROR, EST_ENCODER_ERROR_UNSUPPORTED,
-        "%s cannot change its rate control while running",
-        enc->backend->name);
+        "%s cannot change its rate control while running", enc->backend->name);
     return FALSE;
   }
   if (!check_config (config, error))
@@ -260,4 +259,36 @@ est_encoder_parse_options (const gchar * options, GError ** error)
   g_strfreev (items);
   g_ptr_array_add (out, NULL);
   return (gchar **) g_ptr_array_free (out, FALSE);
+}
+
+gboolean
+est_encoder_block_offsets (const EstEncodeParams * params, gint block,
+    gint bw, gint bh, gfloat * out)
+{
+  if (!params->qp_map && params->n_rois == 0 && params->qp_offset == 0.0f)
+    return FALSE;
+
+  for (gint by = 0; by < bh; by++) {
+    for (gint bx = 0; bx < bw; bx++) {
+      gint cx = bx * block + block / 2, cy = by * block + block / 2;
+      gfloat v = params->qp_offset;
+
+      if (params->qp_map && params->map_block > 0) {
+        guint mx = MIN ((guint) cx / params->map_block,
+            params->map_width - 1);
+        guint my = MIN ((guint) cy / params->map_block,
+            params->map_height - 1);
+        v += params->qp_map[my * params->map_width + mx];
+      }
+      gint roi_delta = 0;
+      for (guint i = 0; i < params->n_rois; i++) {
+        const EstRoi *r = &params->rois[i];
+        if (cx >= r->x && cx < r->x + r->width && cy >= r->y &&
+            cy < r->y + r->height)
+          roi_delta = r->delta_qp;
+      }
+      out[by * bw + bx] = v + roi_delta;
+    }
+  }
+  return TRUE;
 }

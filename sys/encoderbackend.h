@@ -54,6 +54,13 @@ void est_encoder_push_packet (EstEncoder * enc, GstBuffer * buffer,
  * an empty array; a malformed item sets error. Free with g_strfreev (). */
 gchar **est_encoder_parse_options (const gchar * options, GError ** error);
 
+/* Fills out[bw * bh] with the QP offset of each block of `block` x `block`
+ * luma samples: the frame offset, plus the QP map value at the block's
+ * centre, plus the delta of the last ROI covering the centre. Returns FALSE
+ * (and leaves out untouched) when params carry no offsets at all. */
+gboolean est_encoder_block_offsets (const EstEncodeParams * params,
+    gint block, gint bw, gint bh, gfloat * out);
+
 #if defined(EST_HAVE_X264)
 extern const EstEncoderBackend est_x264_encoder_backend;
 #endif
