@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2026 Estuary contributors */
 
-/* The estuary plugin: registers every element whose backends were built.
- * The list of elements lives in meson.build (estuary_elements). */
+/* The estuary plugin: registers every element whose backends were built
+ * (HAVE_<ELEMENT> from gst/meson.build, which also lists them for the
+ * tests). */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -11,6 +12,9 @@
 #include <gst/gst.h>
 
 #include "estquality.h"
+#ifdef HAVE_ESTH264ENC
+#include "esth264enc.h"
+#endif
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -18,6 +22,9 @@ plugin_init (GstPlugin * plugin)
   gboolean ok = FALSE;
 
   ok |= GST_ELEMENT_REGISTER (estquality, plugin);
+#ifdef HAVE_ESTH264ENC
+  ok |= GST_ELEMENT_REGISTER (esth264enc, plugin);
+#endif
 
   return ok;
 }
