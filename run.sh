@@ -81,7 +81,8 @@ demo() {
 }
 
 c_files() {
-  git ls-files '*.c' 2>/dev/null || find . -name '*.c' -not -path './build*'
+  git ls-files --cached --others --exclude-standard '*.c' 2>/dev/null ||
+    find . -name '*.c' -not -path './build*'
 }
 
 INDENT_ARGS=(--braces-on-if-line --case-brace-indentation0

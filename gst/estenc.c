@@ -237,15 +237,13 @@ check_device (GstEstEnc * self)
   GST_OBJECT_UNLOCK (self);
 
   if (!est_device_parse (spec, &kind, NULL, &err)) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", err->message),
-        (NULL));
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", err->message), (NULL));
     g_clear_error (&err);
     ok = FALSE;
   } else if (kind == EST_DEVICE_VIRTUAL || kind == EST_DEVICE_PATH) {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
         ("device=%s needs the VA-API encode backend, which this version of "
-            "Estuary does not have yet: use device=cpu or auto", spec),
-        (NULL));
+            "Estuary does not have yet: use device=cpu or auto", spec), (NULL));
     ok = FALSE;
   } else {
     GST_INFO_OBJECT (self, "device=%s: using the CPU (%s)", spec,
@@ -384,8 +382,7 @@ open_session (GstEstEnc * self)
 
   priv->encoder = est_encoder_new (c, &err);
   if (!priv->encoder) {
-    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("%s", err->message),
-        (NULL));
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("%s", err->message), (NULL));
     g_clear_error (&err);
     return FALSE;
   }
@@ -397,8 +394,7 @@ open_session (GstEstEnc * self)
     gst_caps_set_simple (caps, "profile", G_TYPE_STRING, priv->profile, NULL);
   codec_data = est_encoder_get_codec_data (priv->encoder);
   if (codec_data) {
-    gst_caps_set_simple (caps, "codec_data", GST_TYPE_BUFFER, codec_data,
-        NULL);
+    gst_caps_set_simple (caps, "codec_data", GST_TYPE_BUFFER, codec_data, NULL);
     gst_buffer_unref (codec_data);
   }
   out = gst_video_encoder_set_output_state (venc, caps, in);
@@ -799,8 +795,7 @@ gst_est_enc_class_init (GstEstEncClass * klass)
       "VBV buffer capacity", "VBV buffer in milliseconds of the peak bitrate",
       1, 10000, DEFAULT_VBV_BUF_CAPACITY, ready);
   properties[PROP_QP] = g_param_spec_int ("qp", "QP",
-      "Quantiser in cqp mode (-1 = the codec's default)", -1, 63, -1,
-      playing);
+      "Quantiser in cqp mode (-1 = the codec's default)", -1, 63, -1, playing);
   properties[PROP_CRF] = g_param_spec_double ("crf", "CRF",
       "Quality in crf modes, lower is better (-1 = the codec's default)",
       -1, 63, -1, playing);

@@ -358,8 +358,7 @@ set_planes (X264 * x, x264_picture_t * pic, const GstVideoFrame * frame)
     for (gint y = 0; y < h; y++)
       est_pixfmt_shift16 ((const guint16 *) ((const guint8 *)
               GST_VIDEO_FRAME_PLANE_DATA (frame, 0) +
-              y * GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0)), luma + y * w, w,
-          6);
+              y * GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0)), luma + y * w, w, 6);
     for (gint y = 0; y < (h + 1) / 2; y++)
       est_pixfmt_shift16 ((const guint16 *) ((const guint8 *)
               GST_VIDEO_FRAME_PLANE_DATA (frame, 1) +
@@ -445,8 +444,7 @@ x264_drain (EstEncoder * enc, GError ** error)
 }
 
 static gboolean
-x264_reconfigure (EstEncoder * enc, const EstEncoderConfig * c,
-    GError ** error)
+x264_reconfigure (EstEncoder * enc, const EstEncoderConfig * c, GError ** error)
 {
   X264 *x = enc->priv;
   x264_param_t p = x->param;
