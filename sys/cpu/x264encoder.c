@@ -7,12 +7,14 @@
  * - speed presets are x264's own; psy-tune and the tune flags become
  *   x264's tune string ("film,zerolatency"). x264 counts stillimage among
  *   its psychovisual tunings, so tune=stillimage excludes a psy-tune.
- * - cbr is ABR with a VBV whose maximum rate is the bitrate and NAL HRD
- *   signalling with filler data; vbr is ABR with a VBV at max-bitrate;
- *   capped-crf is CRF with a VBV. x264 changes bitrate and VBV while
- *   running only when opened with a VBV (cbr, vbr, capped-crf); it warns
- *   that such a change can break HRD conformance. CRF values change in any
- *   CRF mode. In cqp mode a new qp is applied as a per-frame QP.
+ * - cbr is ABR with a VBV whose maximum rate is the bitrate (as x264enc's
+ *   pass=cbr); vbr is ABR with a VBV at max-bitrate; capped-crf is CRF
+ *   with a VBV. x264 changes bitrate and VBV while running only when opened
+ *   with a VBV (cbr, vbr, capped-crf). Strict HRD signalling with filler
+ *   data ("nal-hrd=cbr:filler=1" in option-string) pins the bitrate: x264
+ *   keeps padding to the rate it opened with, so changes do not follow.
+ *   CRF values change in any CRF mode. In cqp mode a new qp is applied as a
+ *   per-frame QP.
  * - Per-block QP offsets (QP map, ROI, frame offset) go into
  *   quant_offsets, one per 16x16 macroblock. x264 reads them only with
  *   adaptive quantisation on and never in cqp mode: there they are refused.
@@ -294,10 +296,6 @@ x264_open (EstEncoder * enc, GError ** error)
     p->rc.i_qp_max = c->max_qp;
   p->b_intra_refresh = c->intra_refresh;
   set_rate_control (p, c);
-  if (c->rate_control == EST_RATE_CONTROL_CBR) {
-    p->i_nal_hrd = X264_NAL_HRD_CBR;
-    p->rc.b_filler = 1;
-  }
   set_colour (p, c);
   p->b_annexb = c->annexb;
   p->b_repeat_headers = c->annexb || c->repeat_headers;
