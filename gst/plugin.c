@@ -15,6 +15,12 @@
 #ifdef HAVE_ESTH264ENC
 #include "esth264enc.h"
 #endif
+#ifdef HAVE_ESTH265ENC
+#include "esth265enc.h"
+#endif
+#ifdef HAVE_ESTAV1ENC
+#include "estav1enc.h"
+#endif
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -24,6 +30,12 @@ plugin_init (GstPlugin * plugin)
   ok |= GST_ELEMENT_REGISTER (estquality, plugin);
 #ifdef HAVE_ESTH264ENC
   ok |= GST_ELEMENT_REGISTER (esth264enc, plugin);
+#endif
+#ifdef HAVE_ESTH265ENC
+  ok |= GST_ELEMENT_REGISTER (esth265enc, plugin);
+#endif
+#ifdef HAVE_ESTAV1ENC
+  ok |= GST_ELEMENT_REGISTER (estav1enc, plugin);
 #endif
 
   return ok;
