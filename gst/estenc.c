@@ -524,6 +524,9 @@ gst_est_enc_handle_frame (GstVideoEncoder * venc, GstVideoCodecFrame * frame)
   params.force_keyframe = GST_VIDEO_CODEC_FRAME_IS_FORCE_KEYFRAME (frame);
   params.rois = rois;
   params.n_rois = collect_rois (frame->input_buffer, rois);
+  if (params.n_rois)
+    GST_LOG_OBJECT (self, "frame %u: %u regions of interest",
+        frame->system_frame_number, params.n_rois);
 
   if (!gst_video_frame_map (&vf, &priv->input_state->info,
           frame->input_buffer, GST_MAP_READ)) {

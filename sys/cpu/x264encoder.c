@@ -17,7 +17,10 @@
  *   per-frame QP.
  * - Per-block QP offsets (QP map, ROI, frame offset) go into
  *   quant_offsets, one per 16x16 macroblock. x264 reads them only with
- *   adaptive quantisation on and never in cqp mode: there they are refused.
+ *   adaptive quantisation on and never in cqp mode. Presets that turn AQ
+ *   off (ultrafast, psy-tune=psnr) get AQ at strength 0.001, which applies
+ *   the offsets and nothing else measurable; in cqp mode offsets are
+ *   refused.
  * - Input: I420, NV12 and Y444 as they are; 10-bit formats as 16-bit
  *   samples. P010 is MSB-aligned and x264 wants the values themselves, so
  *   it is shifted into a buffer kept for the session.
@@ -296,6 +299,13 @@ x264_open (EstEncoder * enc, GError ** error)
     p->rc.i_qp_max = c->max_qp;
   p->b_intra_refresh = c->intra_refresh;
   set_rate_control (p, c);
+  /* x264 reads quant_offsets only with AQ on; the fastest presets turn it
+   * off, and x264 turns it off again at strength 0. A strength of 0.001
+   * moves no quantiser measurably and keeps ROI working. */
+  if (p->rc.i_aq_mode == X264_AQ_NONE || p->rc.f_aq_strength <= 0.0f) {
+    p->rc.i_aq_mode = X264_AQ_VARIANCE;
+    p->rc.f_aq_strength = 0.001f;
+  }
   set_colour (p, c);
   p->b_annexb = c->annexb;
   p->b_repeat_headers = c->annexb || c->repeat_headers;
@@ -400,11 +410,10 @@ x264_encode (EstEncoder * enc, const GstVideoFrame * frame, guint64 frame_id,
 
   if (est_encoder_block_offsets (params, 16, x->mb_width, x->mb_height,
           x->offsets)) {
-    if (x->param.rc.i_rc_method == X264_RC_CQP || x->param.rc.i_aq_mode == 0) {
+    if (x->param.rc.i_rc_method == X264_RC_CQP) {
       g_set_error (error, EST_ENCODER_ERROR, EST_ENCODER_ERROR_UNSUPPORTED,
-          "x264 ignores per-block QP offsets (QP map, ROI) %s",
-          x->param.rc.i_rc_method == X264_RC_CQP ? "in cqp mode" :
-          "without adaptive quantisation (psy-tune=psnr turns it off)");
+          "x264 ignores per-block QP offsets (QP map, ROI) in cqp mode: use "
+          "crf, cbr or vbr");
       return FALSE;
     }
     /* x264 reads the array during the call; frames are copied in. */
