@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2026 Estuary contributors */
 
-/* est-transcode: transcode a file (or a test pattern) to H.264 in MP4 and
- * measure the result against its source with estquality, in one pipeline:
+/* est-transcode: transcode a file (or a test pattern) to H.264, HEVC or AV1
+ * in MP4 with Estuary's encoders and measure the result against its source
+ * with estquality, in one pipeline:
  *
  *   source -> decode -> convert -> tee -+-> encode -> parse -> tee -+-> mux -> file
  *                                       |                           |
@@ -21,8 +22,22 @@
 
 typedef struct
 {
+  const gchar *name;            /* --codec */
+  const gchar *encoder, *parser, *decoder;
+} Codec;
+
+static const Codec codecs[] = {
+  {"h264", "esth264enc", "h264parse", "avdec_h264"},
+  {"h265", "esth265enc", "h265parse", "avdec_h265"},
+  {"av1", "estav1enc", "av1parse", "av1dec"},
+};
+
+typedef struct
+{
   gchar *input;
   gchar *output;
+  gchar *codec_name;
+  const Codec *codec;
   gint bitrate;                 /* kbit/s */
   gint frames;                  /* test pattern length */
   gint width, height;           /* test pattern size */
@@ -48,15 +63,16 @@ build_description (const Options * o)
   out_escaped = g_strescape (o->output, NULL);
   desc = g_strdup_printf ("%s ! videoconvert ! video/x-raw,format=I420 ! "
       "tee name=raw "
-      "raw. ! queue max-size-buffers=64 ! x264enc name=enc bitrate=%d "
-      "speed-preset=faster ! h264parse ! tee name=coded "
+      "raw. ! queue max-size-buffers=64 ! %s name=enc rate-control=vbr "
+      "bitrate=%d speed-preset=faster ! %s ! tee name=coded "
       "coded. ! queue ! mp4mux ! filesink name=file location=\"%s\" "
-      "coded. ! queue ! avdec_h264 ! q.dist "
+      "coded. ! queue ! %s ! q.dist "
       /* The reference waits here while the encoder fills its lookahead:
        * size the queue by time, deeper than any x264 preset's latency. */
       "raw. ! queue max-size-buffers=0 max-size-bytes=0 "
       "max-size-time=10000000000 ! q.ref "
-      "estquality name=q ! fakesink", src, o->bitrate, out_escaped);
+      "estquality name=q ! fakesink", src, o->codec->encoder, o->bitrate,
+      o->codec->parser, out_escaped, o->codec->decoder);
   g_free (out_escaped);
   g_free (src);
   return desc;
@@ -77,8 +93,8 @@ print_summary (const GstStructure * s, const Options * o, gdouble seconds)
   if (g_stat (o->output, &st) == 0)
     size = st.st_size;
 
-  printf ("est-transcode: %s -> %s\n", o->input ? o->input :
-      "test pattern", o->output);
+  printf ("est-transcode: %s -> %s (%s, %d kbit/s)\n", o->input ? o->input :
+      "test pattern", o->output, o->codec->encoder, o->bitrate);
   printf ("  frames        %" G_GUINT64_FORMAT "\n", frames);
   printf ("  output size   %" G_GUINT64_FORMAT " bytes\n", size);
   printf ("  time          %.2f s (%.1f frames/s)\n", seconds,
@@ -96,6 +112,8 @@ parse_options (int argc, char **argv, Options * o)
         "File to transcode (default: a test pattern)", "FILE"},
     {"output", 'o', 0, G_OPTION_ARG_FILENAME, &o->output,
         "MP4 file to write (default: estuary-demo.mp4)", "FILE"},
+    {"codec", 'c', 0, G_OPTION_ARG_STRING, &o->codec_name,
+        "h264, h265 or av1 (default: h264)", "CODEC"},
     {"bitrate", 'b', 0, G_OPTION_ARG_INT, &o->bitrate,
         "Target bitrate in kbit/s (default: 1000)", "KBPS"},
     {"frames", 'n', 0, G_OPTION_ARG_INT, &o->frames,
@@ -118,6 +136,17 @@ parse_options (int argc, char **argv, Options * o)
   } else if (o->input && !g_file_test (o->input, G_FILE_TEST_IS_REGULAR)) {
     fprintf (stderr, "est-transcode: no such file: %s\n", o->input);
     ok = FALSE;
+  }
+  if (ok) {
+    const gchar *want = o->codec_name ? o->codec_name : "h264";
+    for (guint i = 0; i < G_N_ELEMENTS (codecs); i++)
+      if (g_str_equal (want, codecs[i].name))
+        o->codec = &codecs[i];
+    if (!o->codec) {
+      fprintf (stderr, "est-transcode: unknown codec %s (h264, h265, av1)\n",
+          want);
+      ok = FALSE;
+    }
   }
   g_option_context_free (ctx);
   return ok;
@@ -198,5 +227,6 @@ main (int argc, char **argv)
   g_free (desc);
   g_free (o.input);
   g_free (o.output);
+  g_free (o.codec_name);
   return status;
 }
