@@ -98,7 +98,7 @@ static GParamSpec *properties[N_PROPS];
 #define DEFAULT_DEVICE "auto"
 #define DEFAULT_RATE_CONTROL EST_RATE_CONTROL_CRF
 #define DEFAULT_BITRATE 2048
-#define DEFAULT_VBV_BUF_CAPACITY 1000
+#define DEFAULT_VBV_BUF_CAPACITY 0
 #define DEFAULT_SPEED_PRESET EST_SPEED_MEDIUM
 
 #define GST_TYPE_EST_ENC_RATE_CONTROL (gst_est_enc_rate_control_get_type ())
@@ -795,8 +795,8 @@ gst_est_enc_class_init (GstEstEncClass * klass)
       "Max bitrate", "Peak bitrate in kbit/s (vbr, capped-crf); 0 = bitrate",
       0, 2000000, 0, playing);
   properties[PROP_VBV_BUF_CAPACITY] = g_param_spec_uint ("vbv-buf-capacity",
-      "VBV buffer capacity", "VBV buffer in milliseconds of the peak bitrate",
-      1, 10000, DEFAULT_VBV_BUF_CAPACITY, ready);
+      "VBV buffer capacity", "VBV buffer in milliseconds of the peak bitrate "
+      "(0 = the library's default)", 0, 10000, DEFAULT_VBV_BUF_CAPACITY, ready);
   properties[PROP_QP] = g_param_spec_int ("qp", "QP",
       "Quantiser in cqp mode (-1 = the codec's default)", -1, 63, -1, playing);
   properties[PROP_CRF] = g_param_spec_double ("crf", "CRF",

@@ -6,7 +6,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-G_DEFINE_QUARK (est - device - error - quark, est_device_error);
+GQuark
+est_device_error_quark (void)
+{
+  return g_quark_from_static_string ("est-device-error-quark");
+}
 
 gboolean
 est_device_parse (const gchar * spec, EstDeviceKind * kind, gchar ** path,

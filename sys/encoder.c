@@ -5,7 +5,11 @@
 
 #include <string.h>
 
-G_DEFINE_QUARK (est - encoder - error - quark, est_encoder_error);
+GQuark
+est_encoder_error_quark (void)
+{
+  return g_quark_from_static_string ("est-encoder-error-quark");
+}
 
 /* The CPU backends that were built, one per codec. */
 static const EstEncoderBackend *const cpu_backends[] = {
@@ -163,6 +167,13 @@ gboolean
 est_encoder_reconfigure (EstEncoder * enc, const EstEncoderConfig * config,
     GError ** error)
 {
+  const EstEncoderConfig *c = &enc->config;
+
+  /* Nothing to change is not a change a backend can refuse. */
+  if (config->rate_control == c->rate_control &&
+      config->bitrate == c->bitrate && config->max_bitrate == c->max_bitrate
+      && config->qp == c->qp && config->crf == c->crf)
+    return TRUE;
   if (!enc->backend->reconfigure) {
     g_set_error (error, EST_ENCODER_ERROR, EST_ENCODER_ERROR_UNSUPPORTED,
         "%s cannot change its rate control while running", enc->backend->name);

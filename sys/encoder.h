@@ -112,7 +112,8 @@ typedef struct EstEncoderConfig
   EstRateControl rate_control;
   guint bitrate;                /* kbit/s, CBR and VBR */
   guint max_bitrate;            /* kbit/s, VBR and capped CRF; 0 = bitrate */
-  guint vbv_buf_capacity;       /* ms of max_bitrate (CBR: bitrate); 0 = default */
+  guint vbv_buf_capacity;       /* ms of max_bitrate (CBR: bitrate); 0 = the
+                                 * library's default (x264, x265: 1000) */
   gint qp;                      /* CQP, 0..51 (AV1: 0..63) */
   gdouble crf;                  /* CRF, 0..51 (AV1: 0..63) */
   gint min_qp, max_qp;          /* -1 = library default */
@@ -187,8 +188,8 @@ gboolean est_encoder_drain (EstEncoder * enc, GError ** error);
 gboolean est_encoder_reconfigure (EstEncoder * enc,
     const EstEncoderConfig * config, GError ** error);
 
-/* Parameter sets for length-prefixed output: avcC / hvcC record, or the
- * AV1 sequence header OBU for av1C. NULL when not applicable. Owned by the
+/* Parameter sets for length-prefixed output: the avcC, hvcC or av1C record
+ * (ISO/IEC 14496-15, AV1-ISOBMFF). NULL when not applicable. Owned by the
  * caller. */
 GstBuffer *est_encoder_get_codec_data (EstEncoder * enc);
 
