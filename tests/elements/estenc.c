@@ -27,16 +27,18 @@ typedef struct
   const gchar *packetized;      /* stream-format with codec_data, or NULL */
   const gchar *muxers[3];
   guint zerolatency_delay;      /* frames held with tune=zerolatency */
+  gboolean bitrate_in_playing;  /* the library follows bitrate changes */
 } Codec;
 
 static const Codec codecs[] = {
   {"esth264enc", "h264parse", "avdec_h264", "video/x-h264", "byte-stream",
-      "avc", {"mp4mux", "matroskamux", "mpegtsmux"}, 0},
+      "avc", {"mp4mux", "matroskamux", "mpegtsmux"}, 0, TRUE},
+  /* libx265 3.5 accepts a new bitrate and keeps the old one. */
   {"esth265enc", "h265parse", "avdec_h265", "video/x-h265", "byte-stream",
-      "hvc1", {"mp4mux", "matroskamux", "mpegtsmux"}, 0},
+      "hvc1", {"mp4mux", "matroskamux", "mpegtsmux"}, 0, FALSE},
   /* SVT-AV1 1.4's low-delay mode holds two frames. */
   {"estav1enc", "av1parse", "av1dec", "video/x-av1", "obu-stream", NULL,
-      {"mp4mux", "matroskamux", NULL}, 2},
+      {"mp4mux", "matroskamux", NULL}, 2, FALSE},
 };
 
 #define W 320
@@ -500,8 +502,8 @@ GST_START_TEST (test_bitrate_change_in_playing)
   guint bitrate = 0;
   g_object_get (enc, "bitrate", &bitrate, NULL);
   gst_object_unref (enc);
-  if (g_str_equal (c->element, "estav1enc")) {
-    /* SVT-AV1 1.4 cannot: a warning, and the property went back. */
+  if (!c->bitrate_in_playing) {
+    /* The library cannot: a warning, and the property went back. */
     fail_unless_equals_int (bitrate, 150);
   } else {
     fail_unless_equals_int (bitrate, 600);
