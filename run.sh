@@ -22,6 +22,8 @@ BUILD_DIR=${BUILD_DIR:-build}
 PACKAGES=(
   # toolchain and build
   gcc libc6-dev meson ninja-build pkg-config indent
+  # dpkg-architecture: meson's multiarch libdir for installs
+  dpkg-dev
   # GStreamer: libraries, tools, and the plugins tests and the demo use
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   libgstreamer-plugins-bad1.0-dev

@@ -47,7 +47,7 @@
  * |[
  * gst-launch-1.0 -m videotestsrc num-buffers=60 ! video/x-raw,width=320,height=240 ! \
  *     tee name=t ! queue ! x264enc ! avdec_h264 ! q.dist \
- *     t. ! queue ! q.ref \
+ *     t. ! queue max-size-time=0 max-size-bytes=0 max-size-buffers=0 ! q.ref \
  *     estquality name=q stats-file=frames.csv summary-file=summary.json ! fakesink
  * ]| Encodes a test pattern, measures the decode against the source and
  * writes per-frame and summary figures.

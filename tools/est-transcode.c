@@ -50,8 +50,10 @@ build_description (const Options * o)
 
   if (o->input) {
     gchar *uri = gst_filename_to_uri (o->input, NULL);
+    /* (ANY): decoders that can also output other memory or interlaced
+     * video are still picked. */
     src = g_strdup_printf ("uridecodebin uri=\"%s\" expose-all-streams=false "
-        "caps=video/x-raw", uri);
+        "caps=\"video/x-raw(ANY)\"", uri);
     g_free (uri);
   } else {
     /* Scrolling bars with a moving zone plate: motion and fine detail, so

@@ -24,6 +24,12 @@ test -s "$dir/out.mp4"
 n=$(ffprobe -v error -count_frames -select_streams v:0 \
   -show_entries stream=nb_read_frames -of csv=p=0 "$dir/out.mp4")
 test "$n" -eq 12 || { echo "decoded $n frames, want 12"; exit 1; }
+# A file as input: the MP4 just written, transcoded again to HEVC.
+run_tool --input "$dir/out.mp4" --codec h265 --bitrate 300 \
+  --output "$dir/again.mp4" > "$dir/log2"
+cat "$dir/log2"
+grep -q "frames        12$" "$dir/log2"
+grep -q "esth265enc" "$dir/log2"
 # Bad input is a clear error, not a crash.
 if run_tool --input "$dir/missing.mp4" 2> "$dir/err"; then
   echo "missing input accepted"; exit 1
