@@ -229,6 +229,25 @@ GST_START_TEST (test_stream_formats)
     gst_harness_teardown (h);
     g_free (caps);
   }
+
+  /* A profile downstream insists on is the one in the stream. */
+  if (g_str_equal (c->media_type, "video/x-h264")) {
+    /* (ultrafast codes constrained baseline, which main decoders take.) */
+    GstHarness *h = encoder_harness (c, "speed-preset=medium b-frames=2",
+        RAW_CAPS, "video/x-h264,stream-format=avc,profile=main");
+    GList *out = encode_frames (h, 2);
+    GstCaps *got = gst_pad_get_current_caps (h->sinkpad);
+    const GValue *v = gst_structure_get_value (gst_caps_get_structure (got,
+            0), "codec_data");
+    GstMapInfo m;
+    fail_unless (v != NULL);
+    fail_unless (gst_buffer_map (gst_value_get_buffer (v), &m, GST_MAP_READ));
+    fail_unless_equals_int (m.data[1], 77);     /* avcC profile: Main */
+    gst_buffer_unmap (gst_value_get_buffer (v), &m);
+    gst_caps_unref (got);
+    g_list_free_full (out, (GDestroyNotify) gst_buffer_unref);
+    gst_harness_teardown (h);
+  }
 }
 
 GST_END_TEST;
@@ -828,6 +847,67 @@ GST_START_TEST (test_roi_improves_its_region)
 
 GST_END_TEST;
 
+/* webrtcsink-style congestion control: a new bitrate every 100 ms (3
+ * frames at 30 fps) for 20 s, following a slow square wave between 200 and
+ * 800 kbit/s. The stream stays decodable and each 2 s plateau's output
+ * follows its target. */
+GST_START_TEST (test_bitrate_every_100ms_is_followed)
+{
+  const Codec *c = codec_or_skip (__i__);
+  if (!c)
+    return;
+  if (!c->bitrate_in_playing) {
+    g_print ("SKIP %s: the library cannot change bitrate while playing\n",
+        c->element);
+    return;
+  }
+  const guint fps = 30, frames = 600, plateau = 60;
+  GstHarness *h = encoder_harness (c, "rate-control=cbr bitrate=200 "
+      "tune=zerolatency", "zone:video/x-raw,format=I420,width=320,"
+      "height=240,framerate=30/1", NULL);
+  GstElement *enc = gst_harness_find_element (h, c->element);
+  GList *out = NULL;
+  GstBuffer *buf;
+
+  gst_harness_play (h);
+  for (guint f = 0; f < frames; f += 3) {
+    /* Jitter of +-5 % around the plateau's target, as congestion control
+     * would send. */
+    guint target = (f / plateau) % 2 ? 800 : 200;
+    guint kbps = target + (f % 2 ? target / 20 : 0);
+    g_object_set (enc, "bitrate", kbps, NULL);
+    fail_unless_equals_int (gst_harness_src_crank_and_push_many (h, 0, 3),
+        GST_FLOW_OK);
+    while ((buf = gst_harness_try_pull (h)))
+      out = g_list_append (out, buf);
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  while ((buf = gst_harness_try_pull (h)))
+    out = g_list_append (out, buf);
+  fail_unless_equals_int (g_list_length (out), frames);
+
+  GstClockTime base = first_pts (out);
+  for (guint p = 1; p < frames / plateau; p++) {
+    guint target = p % 2 ? 800 : 200;
+    /* The second half of each plateau, after the rate control settles. */
+    gsize bytes = 0;
+    for (GList * l = out; l; l = l->next) {
+      guint idx = (guint) ((GST_BUFFER_PTS (l->data) - base) * fps /
+          GST_SECOND);
+      if (idx >= p * plateau + plateau / 2 && idx < (p + 1) * plateau)
+        bytes += gst_buffer_get_size (l->data);
+    }
+    gdouble kbps = bytes * 8.0 / 1000.0 / ((plateau / 2.0) / fps);
+    fail_unless (kbps > target * 0.6 && kbps < target * 1.4,
+        "plateau %u: %.0f kbit/s for a target of %u", p, kbps, target);
+  }
+  g_list_free_full (out, (GDestroyNotify) gst_buffer_unref);
+  gst_object_unref (enc);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 estenc_suite (void)
 {
@@ -851,6 +931,7 @@ estenc_suite (void)
   tcase_add_loop_test (tc, test_refused_settings_are_errors, 0, n);
   tcase_add_loop_test (tc, test_cbr_respects_vbv, 0, n);
   tcase_add_loop_test (tc, test_roi_improves_its_region, 0, n);
+  tcase_add_loop_test (tc, test_bitrate_every_100ms_is_followed, 0, n);
   return s;
 }
 
