@@ -123,8 +123,11 @@ GST_START_TEST (test_timestamps_and_drain)
   const Codec *c = codec_or_skip (__i__);
   if (!c)
     return;
-  GstHarness *h = encoder_harness (c, "key-int-max=10", RAW_CAPS, NULL);
+  /* B-frames: output comes in decode order, DTS before PTS. */
+  GstHarness *h = encoder_harness (c, "key-int-max=10 b-frames=3", RAW_CAPS,
+      NULL);
   GList *out = encode_frames (h, 24);
+  gboolean reordered = FALSE;
   GstClockTime last_dts = 0, base = first_pts (out);
   gboolean seen[24] = { FALSE };
 
@@ -140,6 +143,8 @@ GST_START_TEST (test_timestamps_and_drain)
     fail_unless (GST_BUFFER_DTS_IS_VALID (b));
     fail_unless (GST_BUFFER_DTS (b) <= GST_BUFFER_PTS (b));
     fail_unless (GST_BUFFER_DTS (b) >= last_dts);
+    if (GST_BUFFER_DTS (b) < GST_BUFFER_PTS (b))
+      reordered = TRUE;
     last_dts = GST_BUFFER_DTS (b);
     fail_unless_equals_uint64 (GST_BUFFER_DURATION (b), DUR);
     if (l == out)
@@ -149,6 +154,11 @@ GST_START_TEST (test_timestamps_and_drain)
       fail_if (GST_BUFFER_FLAG_IS_SET (b, GST_BUFFER_FLAG_DELTA_UNIT),
           "frame %u is not a key frame", idx);
   }
+  /* AV1 reorders inside temporal units: its DTS is its PTS. */
+  if (c->packetized)
+    fail_unless (reordered, "no B-frame reordering seen");
+  /* Frames held for reordering are latency the pipeline must know. */
+  fail_unless (gst_harness_query_latency (h) > 0);
   g_list_free_full (out, (GDestroyNotify) gst_buffer_unref);
   gst_harness_teardown (h);
 }
@@ -170,22 +180,33 @@ GST_START_TEST (test_force_key_unit_gives_key_frame)
   fail_unless (gst_harness_push_upstream_event (h,
           gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
               TRUE, 1)));
+  fail_unless_equals_int (gst_harness_src_crank_and_push_many (h, 0, 7),
+      GST_FLOW_OK);
+  /* From upstream too: a downstream event before frame 14. */
+  fail_unless (gst_harness_push_event (h,
+          gst_video_event_new_downstream_force_key_unit (GST_CLOCK_TIME_NONE,
+              GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE, TRUE, 2)));
   out = encode_frames (h, 7);
   while ((buf = gst_harness_try_pull (h)))
     out = g_list_append (out, buf);
   GstClockTime base = first_pts (out);
+  gboolean found_second = FALSE;
   for (GList * l = out; l; l = l->next) {
     GstBuffer *b = l->data;
     guint idx = (guint) ((GST_BUFFER_PTS (b) - base + DUR / 2) / DUR);
     if (idx == 0)
       continue;
     if (!GST_BUFFER_FLAG_IS_SET (b, GST_BUFFER_FLAG_DELTA_UNIT)) {
-      /* The request arrived before frame 7 was handled. */
+      /* The requests arrived before frames 7 and 14 were handled. */
       fail_unless (idx >= 7, "key frame %u before the request", idx);
-      found = TRUE;
+      if (idx >= 14)
+        found_second = TRUE;
+      else
+        found = TRUE;
     }
   }
-  fail_unless (found, "no key frame after the force-key-unit event");
+  fail_unless (found, "no key frame after the upstream event");
+  fail_unless (found_second, "no key frame after the downstream event");
   g_list_free_full (out, (GDestroyNotify) gst_buffer_unref);
   gst_harness_teardown (h);
 }
@@ -575,7 +596,8 @@ GST_START_TEST (test_renegotiation_drains_and_reopens)
 
   g_object_set (h->element, "speed-preset", 0, NULL);
   gst_video_info_set_format (&a, GST_VIDEO_FORMAT_I420, 320, 240);
-  gst_video_info_set_format (&b, GST_VIDEO_FORMAT_I420, 192, 128);
+  /* The second format differs in size and layout. */
+  gst_video_info_set_format (&b, GST_VIDEO_FORMAT_NV12, 192, 128);
   for (guint round = 0; round < 2; round++) {
     GstVideoInfo *info = round ? &b : &a;
     GST_VIDEO_INFO_FPS_N (info) = FPS;
@@ -908,6 +930,67 @@ GST_START_TEST (test_bitrate_every_100ms_is_followed)
 
 GST_END_TEST;
 
+/* Caps events lose their colorimetry, so only the stream can carry it. */
+static GstPadProbeReturn
+strip_colorimetry (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+  GstCaps *caps;
+
+  if (GST_EVENT_TYPE (ev) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+  gst_event_parse_caps (ev, &caps);
+  caps = gst_caps_copy (caps);
+  gst_structure_remove_field (gst_caps_get_structure (caps, 0), "colorimetry");
+  gst_event_unref (ev);
+  GST_PAD_PROBE_INFO_DATA (info) = gst_event_new_caps (caps);
+  gst_caps_unref (caps);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Colorimetry goes into the VUI / sequence header: the parser, which then
+ * can only read it from the stream, reports it in its caps. */
+GST_START_TEST (test_colorimetry_in_stream)
+{
+  const Codec *c = codec_or_skip (__i__);
+  if (!c)
+    return;
+  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=3 ! "
+      "video/x-raw,format=I420_10LE,width=320,height=240,framerate=25/1,"
+      "colorimetry=bt2100-hlg ! %s speed-preset=ultrafast ! %s name=parse ! "
+      "fakesink", c->element, c->parser);
+  GstElement *p = gst_parse_launch (desc, NULL);
+  GstElement *parse = gst_bin_get_by_name (GST_BIN (p), "parse");
+  GstPad *sink = gst_element_get_static_pad (parse, "sink");
+  GstPad *src = gst_element_get_static_pad (parse, "src");
+  GstVideoColorimetry got, want;
+
+  gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      strip_colorimetry, NULL, NULL);
+  gst_element_set_state (p, GST_STATE_PAUSED);
+  fail_unless_equals_int (gst_element_get_state (p, NULL, NULL,
+          60 * GST_SECOND), GST_STATE_CHANGE_SUCCESS);
+  GstCaps *caps = gst_pad_get_current_caps (src);
+  fail_unless (caps != NULL);
+  const gchar *cm = gst_structure_get_string (gst_caps_get_structure (caps,
+          0), "colorimetry");
+  fail_unless (cm != NULL, "no colorimetry in %" GST_PTR_FORMAT, caps);
+  fail_unless (gst_video_colorimetry_from_string (&got, cm));
+  fail_unless (gst_video_colorimetry_from_string (&want, "bt2100-hlg"));
+  fail_unless_equals_int (got.transfer, want.transfer);
+  fail_unless_equals_int (got.primaries, want.primaries);
+  fail_unless_equals_int (got.matrix, want.matrix);
+  gst_caps_unref (caps);
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (src);
+  gst_object_unref (parse);
+  gst_object_unref (p);
+  g_free (desc);
+}
+
+GST_END_TEST;
+
 static Suite *
 estenc_suite (void)
 {
@@ -932,6 +1015,7 @@ estenc_suite (void)
   tcase_add_loop_test (tc, test_cbr_respects_vbv, 0, n);
   tcase_add_loop_test (tc, test_roi_improves_its_region, 0, n);
   tcase_add_loop_test (tc, test_bitrate_every_100ms_is_followed, 0, n);
+  tcase_add_loop_test (tc, test_colorimetry_in_stream, 0, n);
   return s;
 }
 
