@@ -46,7 +46,6 @@ typedef struct
   guint16 *shifted;             /* P010 shifted to LSB: luma then chroma */
   gint mb_width, mb_height;
   gfloat *offsets;              /* mb_width * mb_height */
-  gint frame_qp;                /* cqp changed while running: forced QP */
 } X264;
 
 static gboolean
@@ -403,10 +402,14 @@ x264_encode (EstEncoder * enc, const GstVideoFrame * frame, guint64 frame_id,
   pic.i_pts = (int64_t) pts;
   pic.opaque = GSIZE_TO_POINTER ((gsize) frame_id);
   pic.i_type = params->force_keyframe ? X264_TYPE_IDR : X264_TYPE_AUTO;
-  if (params->qp > 0)
+  if (params->qp > 0) {
+    if (x->param.rc.i_rc_method == X264_RC_CQP) {
+      g_set_error (error, EST_ENCODER_ERROR, EST_ENCODER_ERROR_UNSUPPORTED,
+          "x264 ignores a frame QP in cqp mode: use crf, cbr or vbr");
+      return FALSE;
+    }
     pic.i_qpplus1 = params->qp + 1;
-  else if (x->frame_qp > 0)
-    pic.i_qpplus1 = x->frame_qp + 1;
+  }
 
   if (est_encoder_block_offsets (params, 16, x->mb_width, x->mb_height,
           x->offsets)) {
@@ -463,8 +466,10 @@ x264_reconfigure (EstEncoder * enc, const EstEncoderConfig * c, GError ** error)
     return FALSE;
   }
   if (c->rate_control == EST_RATE_CONTROL_CQP) {
-    x->frame_qp = c->qp;
-    return TRUE;
+    g_set_error (error, EST_ENCODER_ERROR, EST_ENCODER_ERROR_UNSUPPORTED,
+        "x264 keeps the qp it opened with in cqp mode (it ignores frame "
+        "QPs there too)");
+    return FALSE;
   }
   if (!had_vbv && (c->bitrate != enc->config.bitrate ||
           c->max_bitrate != enc->config.max_bitrate)) {
