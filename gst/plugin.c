@@ -12,6 +12,9 @@
 #include <gst/gst.h>
 
 #include "estquality.h"
+#ifdef HAVE_ESTDEC
+#include "estdec.h"
+#endif
 #ifdef HAVE_ESTH264ENC
 #include "esth264enc.h"
 #endif
@@ -28,6 +31,9 @@ plugin_init (GstPlugin * plugin)
   gboolean ok = FALSE;
 
   ok |= GST_ELEMENT_REGISTER (estquality, plugin);
+#ifdef HAVE_ESTDEC
+  ok |= GST_ELEMENT_REGISTER (estdec, plugin);
+#endif
 #ifdef HAVE_ESTH264ENC
   ok |= GST_ELEMENT_REGISTER (esth264enc, plugin);
 #endif
