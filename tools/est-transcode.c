@@ -7,7 +7,7 @@
  *
  *   source -> decode -> convert -> tee -+-> encode -> parse -> tee -+-> mux -> file
  *                                       |                           |
- *                                       |                 decode <--+
+ *                                       |                 estdec <--+
  *                                       |                   |
  *                                       +----> estquality (ref, dist)
  *
@@ -27,9 +27,9 @@ typedef struct
 } Codec;
 
 static const Codec codecs[] = {
-  {"h264", "esth264enc", "h264parse", "avdec_h264"},
-  {"h265", "esth265enc", "h265parse", "avdec_h265"},
-  {"av1", "estav1enc", "av1parse", "av1dec"},
+  {"h264", "esth264enc", "h264parse", "estdec"},
+  {"h265", "esth265enc", "h265parse", "estdec"},
+  {"av1", "estav1enc", "av1parse", "estdec"},
 };
 
 typedef struct
