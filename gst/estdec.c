@@ -361,6 +361,10 @@ gst_est_dec_handle_frame (GstVideoDecoder * vdec, GstVideoCodecFrame * frame)
     /* Counts towards max-errors; below it the stream goes on. */
     GST_VIDEO_DECODER_ERROR (self, 1, STREAM, DECODE,
         ("A packet could not be decoded."), ("%s", err->message), ret);
+    /* Below max-errors the base class only logs it. */
+    if (ret == GST_FLOW_OK)
+      GST_ELEMENT_WARNING (self, STREAM, DECODE,
+          ("A packet could not be decoded."), ("%s", err->message));
     g_clear_error (&err);
     gst_video_decoder_drop_frame (vdec, frame);
     if (ret != GST_FLOW_OK)

@@ -188,7 +188,12 @@ get_buffer2 (AVCodecContext * ctx, AVFrame * frame, int flags)
     return avcodec_default_get_buffer2 (ctx, frame, flags);
   }
   l = g_new0 (Lent, 1);
-  l->buffer = pool_buffer (d, frame->width, frame->height);
+  /* The decoder asks for the coded size; the meta describes the visible
+   * picture, the context's size, as cropped at the right and bottom
+   * (frame_buffer copies a picture cropped elsewhere). */
+  l->buffer = pool_buffer (d, ctx->width > 0 ? MIN (ctx->width,
+          frame->width) : frame->width, ctx->height > 0 ? MIN (ctx->height,
+          frame->height) : frame->height);
   if (!l->buffer || !gst_buffer_map (l->buffer, &l->map, GST_MAP_READWRITE)) {
     g_mutex_unlock (&d->lock);
     gst_clear_buffer (&l->buffer);
@@ -264,6 +269,38 @@ set_hdr (EstDecodedFrame * out, const AVFrame * f)
   }
 }
 
+/* A copy of the visible picture in a buffer of its own, default layout. */
+static GstBuffer *
+copy_visible (const AVFrame * f)
+{
+  gboolean full;
+  GstVideoInfo info;
+  GstVideoFrame vf;
+  GstBuffer *buf;
+  uint8_t *dst[4] = { NULL };
+  int strides[4] = { 0 };
+
+  if (!gst_video_info_set_format (&info, video_format (f->format, &full),
+          f->width, f->height))
+    return NULL;
+  buf = gst_buffer_new_allocate (NULL, info.size, NULL);
+  gst_buffer_add_video_meta_full (buf, GST_VIDEO_FRAME_FLAG_NONE,
+      GST_VIDEO_INFO_FORMAT (&info), f->width, f->height,
+      GST_VIDEO_INFO_N_PLANES (&info), info.offset, info.stride);
+  if (!gst_video_frame_map (&vf, &info, buf, GST_MAP_WRITE)) {
+    gst_buffer_unref (buf);
+    return NULL;
+  }
+  for (guint i = 0; i < GST_VIDEO_FRAME_N_PLANES (&vf); i++) {
+    dst[i] = GST_VIDEO_FRAME_PLANE_DATA (&vf, i);
+    strides[i] = GST_VIDEO_FRAME_PLANE_STRIDE (&vf, i);
+  }
+  av_image_copy (dst, strides, (const uint8_t **) f->data, f->linesize,
+      f->format, f->width, f->height);
+  gst_video_frame_unmap (&vf);
+  return buf;
+}
+
 /* The decoded picture as a GstBuffer: the one lent to the decoder, or a
  * copy for decoders that allocate their own pictures. */
 static GstBuffer *
@@ -273,7 +310,17 @@ frame_buffer (AvDec * d, const AVFrame * f)
    * (formats it cannot name are dropped before this). */
   if (d->ctx->codec->capabilities & AV_CODEC_CAP_DR1) {
     Lent *l = av_buffer_get_opaque (f->buf[0]);
-    return gst_buffer_ref (l->buffer);
+    GstVideoMeta *m = gst_buffer_get_video_meta (l->buffer);
+    gboolean same = m->width == (guint) f->width &&
+        m->height == (guint) f->height;
+
+    /* libavcodec crops by moving the plane pointers and shrinking the
+     * size: the meta must say the same, or the picture is copied. */
+    for (guint i = 0; same && i < m->n_planes; i++)
+      same = f->data[i] == l->map.data + m->offset[i];
+    if (same)
+      return gst_buffer_ref (l->buffer);
+    return copy_visible (f);
   }
 
   GstBuffer *buf = NULL;
@@ -421,7 +468,9 @@ av_decode (EstDecoder * dec, GstBuffer * packet, guint64 id, GError ** error)
    * of a packet: give it a padded copy. */
   r = av_new_packet (d->pkt, (int) map.size);
   if (r == 0) {
-    memcpy (d->pkt->data, map.data, map.size);
+    /* An empty buffer maps to NULL, which memcpy may not be given. */
+    if (map.size)
+      memcpy (d->pkt->data, map.data, map.size);
     d->pkt->pts = (int64_t) id;
     while ((r = avcodec_send_packet (d->ctx, d->pkt)) == AVERROR (EAGAIN))
       collect (dec);
