@@ -9,9 +9,11 @@
 #   ./run.sh test    install what is needed, build, run every test suite
 #
 # Other verbs: deps (packages only), build, format (rewrite C files in the
-# house style), format-check (fail on unformatted C).
+# house style), format-check (fail on unformatted C), fuzz [SECONDS] (the
+# decoder fuzzers, SECONDS per codec, default 60; see docs/testing.md).
 #
-# BUILD_DIR (default: build) names the build folder.
+# BUILD_DIR (default: build) names the build folder; FUZZ_DIR (default:
+# build-fuzz) the fuzzers' clang build, corpus and crash files.
 
 set -euo pipefail
 
@@ -34,6 +36,8 @@ PACKAGES=(
   libavutil-dev libdav1d-dev
   # anchors for benchmarks
   ffmpeg python3
+  # fuzzing: clang and its libFuzzer and sanitizer runtimes
+  clang libclang-rt-14-dev
 )
 
 as_root() {
@@ -80,6 +84,50 @@ demo() {
   else
     "$BUILD_DIR/tools/est-transcode" --output "$out"
   fi
+}
+
+# The decoder fuzzers (tests/fuzz): a clang build with ASan and UBSan in
+# FUZZ_DIR, seeds from tests/fuzz/make-corpus.sh (Estuary's encoders from
+# the normal build in BUILD_DIR, which gst-launch-1.0 can load), then each
+# codec's fuzzer for $1 seconds. The corpus grows in FUZZ_DIR/fuzz-corpus
+# from run to run; crashes, hangs and leaks land in FUZZ_DIR/fuzz-artifacts
+# and fail the verb.
+fuzz() {
+  local seconds=${1:-60} dir=${FUZZ_DIR:-build-fuzz} status=0 codec rc
+  local codecs=(h264 h265 av1)
+  if [ ! -f "$dir/build.ninja" ]; then
+    CC=clang meson setup "$dir" --werror -Dfuzzing=enabled -Dtests=disabled \
+      -Db_sanitize=address,undefined -Db_lundef=false
+  fi
+  ninja -C "$dir" "${codecs[@]/#/tests/fuzz/decoder_fuzzer_}"
+  build
+  rm -rf "$dir/fuzz-seeds"
+  tests/fuzz/make-corpus.sh "$dir/fuzz-seeds" "$PWD/$BUILD_DIR/gst" ||
+    echo "run.sh: a codec has no seeds: its fuzzer starts from nothing"
+  mkdir -p "$dir/fuzz-artifacts"
+  # UBSan stops at the first report so that libFuzzer keeps the input;
+  # LeakSanitizer ignores what GLib and GStreamer keep until exit.
+  export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+  export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
+  for codec in "${codecs[@]}"; do
+    mkdir -p "$dir/fuzz-corpus/$codec"
+    echo "run.sh: fuzzing $codec for $seconds s (log: $dir/fuzz-$codec.log)"
+    rc=0
+    "$dir/tests/fuzz/decoder_fuzzer_$codec" -max_total_time="$seconds" \
+      -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+      -artifact_prefix="$dir/fuzz-artifacts/$codec-" \
+      "$dir/fuzz-corpus/$codec" "$dir/fuzz-seeds/$codec" \
+      >"$dir/fuzz-$codec.log" 2>&1 || rc=$?
+    grep -E '^#[0-9]+[[:space:]]+DONE|^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' \
+      "$dir/fuzz-$codec.log" | sed 's/^/  /' || true
+    if [ "$rc" -ne 0 ]; then
+      echo "run.sh: $codec fuzzer failed (exit $rc):"
+      grep -E '^==[0-9]+==ERROR|SUMMARY|runtime error|deadly signal|decoder_fuzzer:|Test unit written' \
+        "$dir/fuzz-$codec.log" | head -20 | sed 's/^/  /'
+      status=1
+    fi
+  done
+  return $status
 }
 
 c_files() {
@@ -133,8 +181,9 @@ case "${1:-}" in
   test) deps; build; meson test -C "$BUILD_DIR" --print-errorlogs ;;
   format) format ;;
   format-check) format_check ;;
+  fuzz) shift; deps; fuzz "$@" ;;
   *)
-    sed -n '4,14p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '4,16p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

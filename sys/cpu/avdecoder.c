@@ -232,6 +232,21 @@ set_colour (GstVideoInfo * info, const AVFrame * f, gboolean full_range)
     c->primaries = gst_video_color_primaries_from_iso (f->color_primaries);
 }
 
+/* q in units of 1 / scale, rounded and clamped to [0, max]: the libraries
+ * pass the bitstream's values on unchecked (HEVC's 32-bit luminance can
+ * arrive negative, AV1's 24.8 fixed point overflows 32 bits in units of
+ * 0.0001 cd/m2), and an out-of-range float to integer conversion is
+ * undefined. */
+static guint32
+to_units (AVRational q, gdouble scale, guint32 max)
+{
+  gdouble v = av_q2d (q) * scale + 0.5;
+
+  if (!(v >= 0))                /* negative or NaN */
+    return 0;
+  return v >= max ? max : (guint32) v;
+}
+
 /* Side data in GStreamer's units: chromaticity 0.00002, luminance 0.0001
  * cd/m2; libavutil's primaries are red, green, blue as GStreamer's. */
 static void
@@ -246,16 +261,16 @@ set_hdr (EstDecodedFrame * out, const AVFrame * f)
       GstVideoMasteringDisplayInfo *g = &out->mastering_display;
       for (gint i = 0; i < 3; i++) {
         g->display_primaries[i].x =
-            (guint16) (av_q2d (m->display_primaries[i][0]) * 50000 + 0.5);
+            to_units (m->display_primaries[i][0], 50000, G_MAXUINT16);
         g->display_primaries[i].y =
-            (guint16) (av_q2d (m->display_primaries[i][1]) * 50000 + 0.5);
+            to_units (m->display_primaries[i][1], 50000, G_MAXUINT16);
       }
-      g->white_point.x = (guint16) (av_q2d (m->white_point[0]) * 50000 + 0.5);
-      g->white_point.y = (guint16) (av_q2d (m->white_point[1]) * 50000 + 0.5);
+      g->white_point.x = to_units (m->white_point[0], 50000, G_MAXUINT16);
+      g->white_point.y = to_units (m->white_point[1], 50000, G_MAXUINT16);
       g->max_display_mastering_luminance =
-          (guint32) (av_q2d (m->max_luminance) * 10000 + 0.5);
+          to_units (m->max_luminance, 10000, G_MAXUINT32);
       g->min_display_mastering_luminance =
-          (guint32) (av_q2d (m->min_luminance) * 10000 + 0.5);
+          to_units (m->min_luminance, 10000, G_MAXUINT32);
       out->have_mastering_display = TRUE;
     }
   }
@@ -427,6 +442,12 @@ av_open (EstDecoder * dec, GError ** error)
   d->ctx->thread_safe_callbacks = 1;
 #pragma GCC diagnostic pop
   d->ctx->thread_count = (int) c->threads;
+  /* The largest picture any level allows, 35651584 luma samples (8192 x
+   * 4352) in H.264 6.2, HEVC 6.2 and AV1 6.3 alike. A few header bytes can
+   * claim far more (16000 x 16000: 40 s and 1.6 GB to conceal one empty
+   * picture, in avdec_h264 too); libavcodec and dav1d refuse such a
+   * picture instead. */
+  d->ctx->max_pixels = 35651584;
   if (c->low_latency) {
     d->ctx->thread_type = FF_THREAD_SLICE;
     d->ctx->flags |= AV_CODEC_FLAG_LOW_DELAY;
