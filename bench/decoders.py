@@ -34,14 +34,20 @@ GStreamer's default layout, and avdec_h264/h265 copy each picture out of
 their own direct-rendering pool (get_output_buffer) too. fakevideosink
 (gst-plugins-bad) accepts GstVideoMeta, as real video sinks do: estdec
 pushes the buffers libavcodec decoded into, avdec renders into
-downstream's pool. For AV1, dav1d allocates its own pictures (libavcodec's
-libdav1d wrapper has no direct rendering): estdec copies each once into
-a pool buffer, a second time with fakesink; av1dec always copies out of
-libaom's image; FFmpeg's -f null copies nothing. Which path each decoder
-took is checked, not assumed: a first, untimed run of each decoder and
-sink logs (GST_DEBUG=basesink:6,estdec:5,libav:6) how many frames reached
-the sink, what estdec decided ("downstream reads / does not read
-GstVideoMeta") and how many pictures avdec copied ("get output buffer");
+downstream's pool. But GstVideoDecoder's finish_frame makes the output
+buffer writable, and a picture libavcodec still holds as a reference is
+not (estdec's and gst-libav's get_buffer2 keep it referenced and mapped
+for writing), so GStreamer copies it whole into new memory: an implicit
+copy, logged by the GST_PERFORMANCE category ("_sysmem_copy: memcpy").
+For AV1, dav1d allocates its own pictures (libavcodec's libdav1d wrapper
+has no direct rendering): estdec copies each once into a pool buffer, a
+second time with fakesink; av1dec always copies out of libaom's image;
+FFmpeg's -f null copies nothing. Which path each decoder took is
+checked, not assumed: a first, untimed run of each decoder and sink logs
+(GST_DEBUG=basesink:6,estdec:5,libav:6,GST_PERFORMANCE:5) how many
+frames reached the sink, what estdec decided ("downstream reads / does
+not read GstVideoMeta"), how many pictures avdec copied ("get output
+buffer") and how many whole pictures GStreamer copied implicitly;
 FFmpeg's frame count comes from its own statistics.
 
 Speed is frames / second from the wall time of the whole command
@@ -80,6 +86,7 @@ Run from anywhere, after building:
     bench/decoders.py [--build build] [--media DIR] [--repeats 5]
                       [--threads 2] [--codecs h264,h265,av1]
                       [--sinks fakesink,fakevideosink] [--no-clips]
+                      [--streams h265-1080p,av1-4k,...]
                       [--no-one-thread] [--frames-1080 120] [--frames-4k 60]
                       [--out bench/results/decoders.md] [--keep]
 
@@ -214,6 +221,15 @@ def ffmpeg_seconds(out):
 def ffmpeg_frames(out):
     m = re.findall(r'frame=\s*(\d+)', out)
     return int(m[-1]) if m else None
+
+
+def stream_id(key, res, clip):
+    """The name --streams knows a stream by: h264-1080p, av1-4k-clip..."""
+    return '%s-%s%s' % (key, res.lower(), '-clip' if clip else '')
+
+
+def wanted(args, sid):
+    return not args.streams or sid in args.streams
 
 
 def loadavg():
@@ -451,7 +467,8 @@ class Bench:
         print('   %s: %s, %d frames (%.0f s to make)' % (
             label, how, frames, time.monotonic() - t0))
         return {'key': key, 'label': label, 'res': res, 'path': out,
-                'frames': frames, 'how': how, 'kind': 'encoded'}
+                'frames': frames, 'how': how, 'kind': 'encoded',
+                'id': stream_id(key, res, False)}
 
     def copy_clip(self, key, res, name, desc, frames):
         c = CODECS[key]
@@ -479,7 +496,8 @@ class Bench:
             if loops else '')
         return {'key': key, 'label': '%s %s clip' % (c['name'], res),
                 'res': res, 'path': out, 'frames': frames,
-                'how': '%s: %s' % (desc, how), 'kind': 'clip'}
+                'how': '%s: %s' % (desc, how), 'kind': 'clip',
+                'id': stream_id(key, res, True)}
 
     def make_inputs(self):
         a = self.args
@@ -494,6 +512,8 @@ class Bench:
                 continue
             for res, frames in (('1080p', a.frames_1080),
                                 ('4K', a.frames_4k)):
+                if not wanted(a, stream_id(key, res, False)):
+                    continue
                 try:
                     self.cases.append(self.encode(key, res, raw, frames))
                 except RuntimeError as e:
@@ -502,7 +522,8 @@ class Bench:
         os.unlink(raw)
         if self.media and not a.no_clips:
             for key, res, name, desc in CLIPS:
-                if key not in self.codecs:
+                if key not in self.codecs or \
+                        not wanted(a, stream_id(key, res, True)):
                     continue
                 frames = a.frames_1080 if res == '1080p' else a.frames_4k
                 try:
@@ -582,11 +603,13 @@ class Bench:
 
     def check_run(self, case, var):
         """An untimed first run (also the warm-up): frames that reached the
-        sink, and which path the decoder took."""
+        sink, and how many pictures the decoder copied, explicitly (its own
+        copies, from its log) and implicitly (whole-picture memcpy by
+        GStreamer's allocator, logged by GST_PERFORMANCE)."""
         env = dict(self.env)
         info = {}
         if var['kind'] == 'gst' and var['role'] != 'parse':
-            env['GST_DEBUG'] = 'basesink:6,estdec:5,libav:6'
+            env['GST_DEBUG'] = 'basesink:6,estdec:5,libav:6,GST_PERFORMANCE:5'
             env['GST_DEBUG_NO_COLOR'] = '1'
         _, _, out, _ = run(var['cmd'], env=env)
         if var['kind'] == 'ffmpeg':
@@ -594,23 +617,29 @@ class Bench:
             return info
         if var['role'] == 'parse':
             return info
-        info['frames'] = len(re.findall(
+        n = info['frames'] = len(re.findall(
             r'gst_base_sink_chain_unlocked:.*got times', out))
+        # A copy of at least a luma plane's bytes is a picture's.
+        luma = 1920 * 1080 if case['res'] == '1080p' else 3840 * 2160
+        implicit = sum(1 for size in re.findall(
+            r'_sysmem_copy: memcpy (\d+)', out) if int(size) >= luma)
+        av1 = case['key'] == 'av1'
         if var['role'] == 'estdec':
             if 'downstream reads GstVideoMeta' in out:
-                info['path'] = 'none' if case['key'] != 'av1' else \
-                    '1 (dav1d picture to pool)'
+                text = '1 per picture' if av1 else '0 of %d' % n
             elif 'downstream does not read GstVideoMeta' in out:
-                info['path'] = 'all' if case['key'] != 'av1' else \
-                    '2 (dav1d picture to pool to default layout)'
+                text = '2 per picture' if av1 else '%d of %d' % (n, n)
             else:
-                info['path'] = 'path not logged'
+                text = '? (estdec logged no decision)'
         elif CODECS[case['key']]['anchor'].startswith('avdec'):
-            copies = len(re.findall(r'get_output_buffer:.*get output buffer',
-                                    out))
-            info['path'] = '%d of %d' % (copies, info['frames'])
+            text = '%d of %d' % (len(re.findall(
+                r'get_output_buffer:.*get output buffer', out)), n)
         else:
-            info['path'] = 'all (out of libaom\'s image)'
+            text = '1 per picture'      # out of libaom's image, always
+        if implicit:
+            text += ' + %d implicit' % implicit
+        info['path'] = text
+        info['implicit'] = implicit
         return info
 
     def timed(self, var):
@@ -633,7 +662,7 @@ class Bench:
             var['wall'], var['cpu'], var['inner'] = [], [], []
         checks = ['%s %s' % (var['key'], ', '.join(
             '%s' % (x if k == 'path' else '%s %s' % (x, k))
-            for k, x in var['check'].items()))
+            for k, x in var['check'].items() if k != 'implicit'))
             for var in vs if var['check']]
         print('   checked: ' + '; '.join(checks))
         for i in range(args.repeats):
@@ -808,11 +837,17 @@ class Bench:
             'min) / median of the runs. Threads: %d for estdec, avdec and '
             'FFmpeg (max-threads=%d, -threads %d); av1dec has no thread '
             'setting and decodes on one thread (libaom\'s default). '
-            'Copies: what each decoder did with the sink, from its debug '
-            'log in the checking run (estdec: "downstream reads / does not '
-            'read GstVideoMeta"; avdec: its "get output buffer" copies; '
-            'the AV1 pictures dav1d allocates are always copied once by '
-            'estdec, FFmpeg -f null copies none).'
+            'Copies: pictures each decoder copied with that sink, from the '
+            'debug log of the checking run: explicit ones (estdec: '
+            '"downstream reads / does not read GstVideoMeta"; avdec: its '
+            '"get output buffer" copies; estdec copies the AV1 pictures '
+            'dav1d allocates once more, av1dec copies each out of libaom\'s '
+            'image, FFmpeg -f null copies none) + implicit ones: '
+            'whole-picture memcpy by GStreamer (GST_PERFORMANCE '
+            '"_sysmem_copy"), which happens when GstVideoDecoder\'s '
+            'finish_frame makes writable a buffer the library still '
+            'references and keeps mapped for writing (reference pictures '
+            'in direct rendering).'
             % (a.repeats, t, t, t),
             '',
         ]
@@ -824,7 +859,7 @@ class Bench:
                 '## H.264 and HEVC: estdec against avdec_h264 / avdec_h265 '
                 '(target: ratio >= 0.95)',
                 '',
-                '| stream | sink | pictures copied: avdec / estdec | avdec fps '
+                '| stream | sink | copies: avdec / estdec | avdec fps '
                 '| estdec fps | ratio | verdict | paired | CPU | P-E '
                 '| parse | spread avdec / estdec |',
                 '|---|---|---|---:|---:|---:|---|---:|---:|---:|---:|---|',
@@ -848,7 +883,7 @@ class Bench:
                 '## AV1: estdec against av1dec (target >= 2.0) and FFmpeg '
                 'libdav1d (target >= 0.95)',
                 '',
-                '| stream | threads | sink | estdec copies per picture | av1dec fps '
+                '| stream | threads | sink | copies: av1dec / estdec | av1dec fps '
                 '| FFmpeg fps | estdec fps | / av1dec | verdict | / FFmpeg '
                 '| verdict | paired / FFmpeg | CPU av1dec / estdec '
                 '| CPU FFmpeg / estdec '
@@ -872,7 +907,8 @@ class Bench:
                     '| %s | %s | %s | %s | %s | %s |' % (
                         self.stream_cell(r['case']),
                         '%d (av1dec 1)' % r['threads'], r['sink'],
-                        r['e']['path'],
+                        '%s / %s' % (r['a']['path'] if r['a'] else '-',
+                                     r['e']['path']),
                         num(r['a'], 'fps', '%.1f'),
                         num(r.get('f'), 'fps', '%.1f'), r['e']['fps'],
                         num(xa, 'ratio'), verdict(xa), num(xf, 'ratio'),
@@ -890,8 +926,8 @@ class Bench:
             lines.append('')
         lines += ['## Inputs', '']
         for case in self.cases:
-            lines.append('- %s: %s; %d frames%s' % (
-                case['label'], case['how'], case['frames'],
+            lines.append('- %s (`%s`): %s; %d frames%s' % (
+                case['label'], case['id'], case['how'], case['frames'],
                 ' (not measured)' if 'variants' not in case else ''))
         lines.append('')
         lines += ['## Notes', '']
@@ -954,6 +990,11 @@ def main():
                     help='comma-separated subset of h264,h265,av1')
     ap.add_argument('--sinks', default='fakesink,fakevideosink',
                     help='comma-separated sinks to measure with')
+    ap.add_argument('--streams', default='',
+                    help='comma-separated subset of the streams, by id: '
+                    'h264-1080p, h264-4k, h265-1080p, h265-4k, av1-1080p, '
+                    'av1-4k, h264-1080p-clip, h264-4k-clip, h265-1080p-clip, '
+                    'av1-1080p-clip (default: all)')
     ap.add_argument('--frames-1080', type=int, default=120)
     ap.add_argument('--frames-4k', type=int, default=60)
     ap.add_argument('--no-clips', action='store_true',
@@ -971,6 +1012,8 @@ def main():
         args.media = os.path.join(ROOT, '..', 'shared', 'media')
     args.codecs = set(args.codecs.split(','))
     args.sinks = [s for s in args.sinks.split(',') if s]
+    args.streams = set(x.strip().lower() for x in args.streams.split(',')
+                       if x.strip())
     if args.repeats < 1:
         ap.error('--repeats must be at least 1')
     if args.threads < 1:

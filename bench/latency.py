@@ -31,12 +31,12 @@ the CPU time per frame of each side, whether x264's own record of its
 settings (the options SEI it writes into the stream) is the same and
 whether the streams are (if not, whether two runs of the same side are:
 x264's rate control with a VBV and slice threads need not repeat itself
-to the bit). The one difference there is: Estuary's x264
-backend keeps adaptive quantisation on at strength 0.001 where ultrafast
-turns it off, so that per-block QP offsets apply; a second ultrafast row
-gives x264enc the same (option-string=aq-mode=1:aq-strength=0.001), which
-makes the two streams byte-identical and leaves the wrapper alone to
-compare.
+to the bit). The one difference in settings: Estuary's x264 backend keeps
+adaptive quantisation on at strength 0.001 where ultrafast turns it off,
+so that per-block QP offsets apply; a second ultrafast row gives x264enc
+the same (option-string=aq-mode=1:aq-strength=0.001), which makes the
+settings, and the streams where x264 repeats itself, identical and leaves
+the wrapper alone to compare.
 
 --source clip paces a real clip instead (street_1080p25_h264.264 from the
 media folder, decoded once and played forwards and backwards, timed at
