@@ -10,7 +10,8 @@
 #
 # Other verbs: deps (packages only), build, format (rewrite C files in the
 # house style), format-check (fail on unformatted C), fuzz [SECONDS] (the
-# decoder fuzzers, SECONDS per codec, default 60; see docs/testing.md).
+# decoder fuzzers, SECONDS per codec, default 60, codecs in FUZZ_CODECS;
+# see docs/testing.md).
 #
 # BUILD_DIR (default: build) names the build folder; FUZZ_DIR (default:
 # build-fuzz) the fuzzers' clang build, corpus and crash files.
@@ -94,7 +95,7 @@ demo() {
 # and fail the verb.
 fuzz() {
   local seconds=${1:-60} dir=${FUZZ_DIR:-build-fuzz} status=0 codec rc
-  local codecs=(h264 h265 av1)
+  local codecs=(${FUZZ_CODECS:-h264 h265 av1})
   if [ ! -f "$dir/build.ninja" ]; then
     CC=clang meson setup "$dir" --werror -Dfuzzing=enabled -Dtests=disabled \
       -Db_sanitize=address,undefined -Db_lundef=false

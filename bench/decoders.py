@@ -39,10 +39,9 @@ buffer writable, and a picture libavcodec still holds as a reference is
 not (estdec's and gst-libav's get_buffer2 keep it referenced and mapped
 for writing), so GStreamer copies it whole into new memory: an implicit
 copy, logged by the GST_PERFORMANCE category ("_sysmem_copy: memcpy").
-For AV1, dav1d allocates its own pictures (libavcodec's libdav1d wrapper
-has no direct rendering): estdec copies each once into a pool buffer, a
-second time with fakesink; av1dec always copies out of libaom's image;
-FFmpeg's -f null copies nothing. Which path each decoder took is
+For AV1, estdec pushes the pictures dav1d allocated from its own pool,
+wrapped without a copy (one copy with fakesink, as for H.264); av1dec
+always copies out of libaom's image; FFmpeg's -f null copies nothing. Which path each decoder took is
 checked, not assumed: a first, untimed run of each decoder and sink logs
 (GST_DEBUG=basesink:6,estdec:5,libav:6,GST_PERFORMANCE:5) how many
 frames reached the sink, what estdec decided ("downstream reads / does
@@ -623,12 +622,11 @@ class Bench:
         luma = 1920 * 1080 if case['res'] == '1080p' else 3840 * 2160
         implicit = sum(1 for size in re.findall(
             r'_sysmem_copy: memcpy (\d+)', out) if int(size) >= luma)
-        av1 = case['key'] == 'av1'
         if var['role'] == 'estdec':
             if 'downstream reads GstVideoMeta' in out:
-                text = '1 per picture' if av1 else '0 of %d' % n
+                text = '0 of %d' % n
             elif 'downstream does not read GstVideoMeta' in out:
-                text = '2 per picture' if av1 else '%d of %d' % (n, n)
+                text = '%d of %d' % (n, n)
             else:
                 text = '? (estdec logged no decision)'
         elif CODECS[case['key']]['anchor'].startswith('avdec'):
@@ -840,9 +838,8 @@ class Bench:
             'Copies: pictures each decoder copied with that sink, from the '
             'debug log of the checking run: explicit ones (estdec: '
             '"downstream reads / does not read GstVideoMeta"; avdec: its '
-            '"get output buffer" copies; estdec copies the AV1 pictures '
-            'dav1d allocates once more, av1dec copies each out of libaom\'s '
-            'image, FFmpeg -f null copies none) + implicit ones: '
+            '"get output buffer" copies; av1dec copies each out of '
+            'libaom\'s image, FFmpeg -f null copies none) + implicit ones: '
             'whole-picture memcpy by GStreamer (GST_PERFORMANCE '
             '"_sysmem_copy"), which happens when GstVideoDecoder\'s '
             'finish_frame makes writable a buffer the library still '

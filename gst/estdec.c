@@ -11,7 +11,8 @@
  * `hev1`) and AV1 (`obu-stream`) as `h264parse`, `h265parse` and
  * `av1parse` deliver them, to raw video in the stream's own chroma format
  * and bit depth. On the CPU it runs libavcodec for H.264 and HEVC, which
- * decodes straight into the buffers it pushes, and dav1d for AV1.
+ * decodes straight into the buffers it pushes, and dav1d for AV1, whose
+ * pictures it pushes without a copy.
  *
  * Colorimetry comes from the bitstream; `mastering-display-info` and
  * `content-light-level` come from the bitstream (SEI, AV1 metadata OBUs)
@@ -50,19 +51,21 @@
 GST_DEBUG_CATEGORY_STATIC (gst_est_dec_debug);
 #define GST_CAT_DEFAULT gst_est_dec_debug
 
-#define SINK_CAPS \
-    "video/x-h264, stream-format = (string) { byte-stream, avc }, " \
-    "alignment = (string) au; " \
-    "video/x-h265, stream-format = (string) { byte-stream, hvc1, hev1 }, " \
-    "alignment = (string) au; " \
-    "video/x-av1, stream-format = (string) obu-stream, " \
-    "alignment = (string) tu"
+/* Sink caps per codec; the template lists the codecs a backend was built
+ * for. */
+static const gchar *const sink_caps[] = {
+  [EST_CODEC_H264] = "video/x-h264, "
+      "stream-format = (string) { byte-stream, avc }, alignment = (string) au",
+  [EST_CODEC_H265] = "video/x-h265, "
+      "stream-format = (string) { byte-stream, hvc1, hev1 }, "
+      "alignment = (string) au",
+  [EST_CODEC_AV1] = "video/x-av1, stream-format = (string) obu-stream, "
+      "alignment = (string) tu",
+};
 
 #define SRC_CAPS GST_VIDEO_CAPS_MAKE ("{ I420, Y42B, Y444, I420_10LE, " \
     "I422_10LE, Y444_10LE, I420_12LE, I422_12LE, Y444_12LE, GRAY8 }")
 
-static GstStaticPadTemplate sink_templ = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (SINK_CAPS));
 
 static GstStaticPadTemplate src_templ = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (SRC_CAPS));
@@ -494,6 +497,7 @@ gst_est_dec_class_init (GstEstDecClass * klass)
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstVideoDecoderClass *vdec_class = GST_VIDEO_DECODER_CLASS (klass);
+  GstCaps *caps;
   const GParamFlags ready = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
       GST_PARAM_MUTABLE_READY;
 
@@ -514,7 +518,13 @@ gst_est_dec_class_init (GstEstDecClass * klass)
       "Codec/Decoder/Video/Hardware",
       "Decodes H.264, HEVC and AV1 on an accelerator or the CPU",
       "Estuary contributors");
-  gst_element_class_add_static_pad_template (element_class, &sink_templ);
+  caps = gst_caps_new_empty ();
+  for (guint c = 0; c < G_N_ELEMENTS (sink_caps); c++)
+    if (est_decoder_codec_available (c))
+      gst_caps_append (caps, gst_caps_from_string (sink_caps[c]));
+  gst_element_class_add_pad_template (element_class,
+      gst_pad_template_new ("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
+  gst_caps_unref (caps);
   gst_element_class_add_static_pad_template (element_class, &src_templ);
 
   vdec_class->start = gst_est_dec_start;

@@ -12,12 +12,20 @@ est_decoder_error_quark (void)
 static const EstDecoderBackend *
 find_backend (EstCodec codec)
 {
+  switch (codec) {
+    case EST_CODEC_H264:
+    case EST_CODEC_H265:
 #if defined(EST_HAVE_LIBAV)
-  /* One library for all three: H.264 and HEVC natively, AV1 via dav1d. */
-  return &est_av_decoder_backend;
-#else
-  return NULL;
+      return &est_av_decoder_backend;
 #endif
+      break;
+    case EST_CODEC_AV1:
+#if defined(EST_HAVE_DAV1D)
+      return &est_dav1d_decoder_backend;
+#endif
+      break;
+  }
+  return NULL;
 }
 
 gboolean
@@ -34,8 +42,10 @@ est_decoder_new (const EstDecoderConfig * config, GError ** error)
 
   if (!backend) {
     g_set_error (error, EST_DECODER_ERROR, EST_DECODER_ERROR_UNSUPPORTED,
-        "No CPU decoder: Estuary was built without libavcodec (meson "
-        "option libav)");
+        "No CPU decoder for %s: Estuary was built without %s (meson "
+        "option %s)", est_codec_name (config->codec),
+        config->codec == EST_CODEC_AV1 ? "dav1d" : "libavcodec",
+        config->codec == EST_CODEC_AV1 ? "dav1d" : "libav");
     return NULL;
   }
   dec = g_new0 (EstDecoder, 1);

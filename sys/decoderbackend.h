@@ -38,6 +38,9 @@ void est_decoder_push_frame (EstDecoder * dec, const EstDecodedFrame * frame);
 #if defined(EST_HAVE_LIBAV)
 extern const EstDecoderBackend est_av_decoder_backend;
 #endif
+#if defined(EST_HAVE_DAV1D)
+extern const EstDecoderBackend est_dav1d_decoder_backend;
+#endif
 
 G_END_DECLS
 

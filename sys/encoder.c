@@ -28,6 +28,12 @@ static const EstEncoderBackend *const cpu_backends[] = {
 static const gchar *const codec_names[] = { "H.264", "H.265", "AV1" };
 static const gchar *const codec_libraries[] = { "x264", "x265", "SVT-AV1" };
 
+const gchar *
+est_codec_name (EstCodec codec)
+{
+  return codec_names[codec];
+}
+
 static const EstEncoderBackend *
 find_backend (EstCodec codec)
 {

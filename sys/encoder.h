@@ -42,6 +42,9 @@ typedef enum
   EST_CODEC_AV1,
 } EstCodec;
 
+/* "H.264", "H.265" or "AV1". */
+const gchar *est_codec_name (EstCodec codec);
+
 typedef enum
 {
   EST_RATE_CONTROL_CQP,         /* constant QP: qp */

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2026 Estuary contributors */
 
-/* The CPU decoder: libavcodec for H.264 and HEVC, dav1d through
- * libavcodec's libdav1d wrapper for AV1.
+/* The CPU decoder for H.264 and HEVC: libavcodec.
  *
  *   packet (id as pts) -> avcodec_send_packet -> avcodec_receive_frame
  *     -> AVFrame (pts = id of the packet that started it)
@@ -11,13 +10,10 @@
  * H.264 and HEVC decode straight into GStreamer buffers: get_buffer2 takes
  * a buffer from a pool sized for the stream, maps it for the decoder and
  * describes its planes with a GstVideoMeta; the AVBufferRef holds the
- * GstBuffer while libavcodec references the picture. dav1d allocates its
- * own pictures (libavcodec's wrapper has no direct rendering), so AV1
- * frames are copied once into a pool buffer.
+ * GstBuffer while libavcodec references the picture.
  *
  * Colorimetry comes from the frame (ISO/IEC 23091-4 codes), static HDR
- * metadata from its side data (SEI for H.264 and HEVC, metadata OBUs for
- * AV1). HDR10+ (ST 2094-40) SEI and Dolby Vision RPU NAL units become side
+ * metadata from its side data (SEI). HDR10+ (ST 2094-40) SEI and Dolby Vision RPU NAL units become side
  * data or are skipped by libavcodec; neither is passed on. */
 
 #include "decoderbackend.h"
@@ -25,7 +21,6 @@
 #include <libavcodec/avcodec.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/mastering_display_metadata.h>
-#include <libavutil/opt.h>
 
 /* Plane rows are aligned for the decoder's SIMD and the buffer padded past
  * the last plane for its over-reads. */
@@ -40,7 +35,7 @@ typedef struct
   /* Frame threads call get_buffer2 concurrently: the pool and its layout
    * are under this lock. */
   GMutex lock;
-  GstBufferPool *pool;          /* for direct rendering and copies */
+  GstBufferPool *pool;          /* for direct rendering */
   gsize pool_size;
   GstVideoInfo pool_info;       /* layout of the pool's buffers */
   gsize offset[4];
@@ -316,50 +311,23 @@ copy_visible (const AVFrame * f)
   return buf;
 }
 
-/* The decoded picture as a GstBuffer: the one lent to the decoder, or a
- * copy for decoders that allocate their own pictures. */
+/* The decoded picture as a GstBuffer: the one lent to the decoder by
+ * get_buffer2 (formats it cannot name are dropped before this). */
 static GstBuffer *
-frame_buffer (AvDec * d, const AVFrame * f)
+frame_buffer (const AVFrame * f)
 {
-  /* Decoders with direct rendering got every picture from get_buffer2
-   * (formats it cannot name are dropped before this). */
-  if (d->ctx->codec->capabilities & AV_CODEC_CAP_DR1) {
-    Lent *l = av_buffer_get_opaque (f->buf[0]);
-    GstVideoMeta *m = gst_buffer_get_video_meta (l->buffer);
-    gboolean same = m->width == (guint) f->width &&
-        m->height == (guint) f->height;
+  Lent *l = av_buffer_get_opaque (f->buf[0]);
+  GstVideoMeta *m = gst_buffer_get_video_meta (l->buffer);
+  gboolean same = m->width == (guint) f->width &&
+      m->height == (guint) f->height;
 
-    /* libavcodec crops by moving the plane pointers and shrinking the
-     * size: the meta must say the same, or the picture is copied. */
-    for (guint i = 0; same && i < m->n_planes; i++)
-      same = f->data[i] == l->map.data + m->offset[i];
-    if (same)
-      return gst_buffer_ref (l->buffer);
-    return copy_visible (f);
-  }
-
-  GstBuffer *buf = NULL;
-  GstMapInfo map;
-  uint8_t *dst[4];
-  int strides[4];
-
-  g_mutex_lock (&d->lock);
-  if (ensure_pool (d, d->ctx, f->format, f->width, f->height))
-    buf = pool_buffer (d, f->width, f->height);
-  for (gint i = 0; i < 4; i++)
-    strides[i] = d->stride[i];
-  if (buf && gst_buffer_map (buf, &map, GST_MAP_WRITE)) {
-    for (gint i = 0; i < 4; i++)
-      dst[i] = d->stride[i] ? map.data + d->offset[i] : NULL;
-    g_mutex_unlock (&d->lock);
-    av_image_copy (dst, strides, (const uint8_t **) f->data, f->linesize,
-        f->format, f->width, f->height);
-    gst_buffer_unmap (buf, &map);
-    return buf;
-  }
-  g_mutex_unlock (&d->lock);
-  gst_clear_buffer (&buf);
-  return NULL;
+  /* libavcodec crops by moving the plane pointers and shrinking the
+   * size: the meta must say the same, or the picture is copied. */
+  for (guint i = 0; same && i < m->n_planes; i++)
+    same = f->data[i] == l->map.data + m->offset[i];
+  if (same)
+    return gst_buffer_ref (l->buffer);
+  return copy_visible (f);
 }
 
 static void
@@ -385,7 +353,7 @@ collect (EstDecoder * dec)
       GST_VIDEO_INFO_PAR_D (&out.info) = f->sample_aspect_ratio.den;
     }
     set_hdr (&out, f);
-    out.buffer = frame_buffer (d, f);
+    out.buffer = frame_buffer (f);
     out.id = (guint64) f->pts;
     out.keyframe = f->key_frame;
     out.corrupt = f->decode_error_flags != 0 ||
@@ -405,7 +373,7 @@ codec_name (EstCodec codec)
     case EST_CODEC_H265:
       return "hevc";
     case EST_CODEC_AV1:
-      return "libdav1d";
+      break;
   }
   return NULL;
 }
@@ -416,7 +384,6 @@ av_open (EstDecoder * dec, GError ** error)
   const EstDecoderConfig *c = &dec->config;
   const AVCodec *codec = avcodec_find_decoder_by_name (codec_name (c->codec));
   AvDec *d = g_new0 (AvDec, 1);
-  AVDictionary *opts = NULL;
 
   dec->priv = d;
   g_mutex_init (&d->lock);
@@ -443,25 +410,21 @@ av_open (EstDecoder * dec, GError ** error)
 #pragma GCC diagnostic pop
   d->ctx->thread_count = (int) c->threads;
   /* The largest picture any level allows, 35651584 luma samples (8192 x
-   * 4352) in H.264 6.2, HEVC 6.2 and AV1 6.3 alike. A few header bytes can
-   * claim far more (16000 x 16000: 40 s and 1.6 GB to conceal one empty
-   * picture, in avdec_h264 too); libavcodec and dav1d refuse such a
-   * picture instead. */
+   * 4352) in H.264 6.2 and HEVC 6.2. A few header bytes can claim far more
+   * (16000 x 16000: 40 s and 1.6 GB to conceal one empty picture, in
+   * avdec_h264 too); libavcodec refuses such a picture instead. */
   d->ctx->max_pixels = 35651584;
   if (c->low_latency) {
     d->ctx->thread_type = FF_THREAD_SLICE;
     d->ctx->flags |= AV_CODEC_FLAG_LOW_DELAY;
-    if (c->codec == EST_CODEC_AV1)
-      av_dict_set (&opts, "max_frame_delay", "1", 0);
   }
-  if (c->codec_data && c->codec != EST_CODEC_AV1) {
+  if (c->codec_data) {
     gsize size = gst_buffer_get_size (c->codec_data);
     d->ctx->extradata = av_mallocz (size + AV_INPUT_BUFFER_PADDING_SIZE);
     d->ctx->extradata_size = (int) size;
     gst_buffer_extract (c->codec_data, 0, d->ctx->extradata, size);
   }
-  int r = avcodec_open2 (d->ctx, codec, &opts);
-  av_dict_free (&opts);
+  int r = avcodec_open2 (d->ctx, codec, NULL);
   if (r < 0) {
     char msg[AV_ERROR_MAX_STRING_SIZE];
     av_strerror (r, msg, sizeof (msg));

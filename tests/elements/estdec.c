@@ -616,7 +616,7 @@ GST_START_TEST (test_clip_dolby_vision_and_hdr10plus_decode_cleanly)
 
 GST_END_TEST;
 
-/* 3. Static HDR metadata from the SEI when the caps lose it. */
+/* 3. Static HDR metadata from the bitstream when the caps lose it. */
 
 /* HDR10 metadata of a BT.2020 PQ master (as in estenc.c). */
 #define HDR_MDI "35400:14600:8500:39850:6550:2300:15635:16450:10000000:50"
@@ -646,46 +646,56 @@ strip_hdr_fields (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 
 GST_START_TEST (test_hdr_metadata_from_sei)
 {
-  GstVideoMasteringDisplayInfo got, want;
-  GstVideoContentLightLevel cll;
-  gboolean stripped = FALSE;
-  Run r;
+  /* HEVC carries it in SEI, AV1 in metadata OBUs. */
+  static const gchar *const cases[][2] = {
+    {"esth265enc", "h265parse"},
+    {"estav1enc", "av1parse"},
+  };
 
-  if (!have_elements ("HDR SEI", "esth265enc", NULL))
-    return;
-  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=3 ! "
-      "video/x-raw,format=I420_10LE,width=%d,height=%d,framerate=%d/1,"
-      "colorimetry=bt2100-pq,mastering-display-info=(string)" HDR_MDI ","
-      "content-light-level=(string)" HDR_CLL " ! esth265enc "
-      "speed-preset=ultrafast ! h265parse ! estdec name=dec ! appsink "
-      "name=est", W, H, FPS);
-  GstElement *p = pipeline_new (desc);
-  GstElement *dec = gst_bin_get_by_name (GST_BIN (p), "dec");
-  GstPad *pad = gst_element_get_static_pad (dec, "sink");
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    GstVideoMasteringDisplayInfo got, want;
+    GstVideoContentLightLevel cll;
+    gboolean stripped = FALSE;
+    Run r;
 
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-      strip_hdr_fields, &stripped, NULL);
-  gst_object_unref (pad);
-  gst_object_unref (dec);
-  run_init (&r);
-  run_pipeline (p, &r, 60);
-  fail_unless_clean_eos (&r, "HDR SEI");
-  fail_unless (stripped, "the caps into estdec had no HDR fields to strip");
-  fail_unless_equals_int (r.est->len, 3);
+    if (!have_elements ("HDR metadata", cases[i][0], cases[i][1], NULL))
+      continue;
+    gchar *desc = g_strdup_printf ("videotestsrc num-buffers=3 ! "
+        "video/x-raw,format=I420_10LE,width=%d,height=%d,framerate=%d/1,"
+        "colorimetry=bt2100-pq,mastering-display-info=(string)" HDR_MDI ","
+        "content-light-level=(string)" HDR_CLL " ! %s "
+        "speed-preset=ultrafast ! %s ! estdec name=dec ! appsink "
+        "name=est", W, H, FPS, cases[i][0], cases[i][1]);
+    GstElement *p = pipeline_new (desc);
+    GstElement *dec = gst_bin_get_by_name (GST_BIN (p), "dec");
+    GstPad *pad = gst_element_get_static_pad (dec, "sink");
 
-  GstCaps *caps = PIC (r.est, 0)->caps;
-  fail_unless (gst_video_mastering_display_info_from_string (&want, HDR_MDI));
-  fail_unless (gst_video_mastering_display_info_from_caps (&got, caps),
-      "no mastering-display-info in %" GST_PTR_FORMAT, caps);
-  fail_unless (gst_video_mastering_display_info_is_equal (&got, &want),
-      "mastering-display-info in %" GST_PTR_FORMAT ", wanted " HDR_MDI, caps);
-  fail_unless (gst_video_content_light_level_from_caps (&cll, caps),
-      "no content-light-level in %" GST_PTR_FORMAT, caps);
-  fail_unless_equals_int (cll.max_content_light_level, 1100);
-  fail_unless_equals_int (cll.max_frame_average_light_level, 180);
-  check_colorimetry (PIC (r.est, 0), "bt2100-pq", "HDR SEI");
-  run_clear (&r);
-  g_free (desc);
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+        strip_hdr_fields, &stripped, NULL);
+    gst_object_unref (pad);
+    gst_object_unref (dec);
+    run_init (&r);
+    run_pipeline (p, &r, 60);
+    fail_unless_clean_eos (&r, cases[i][0]);
+    fail_unless (stripped, "%s: the caps into estdec had no HDR fields to "
+        "strip", cases[i][0]);
+    fail_unless_equals_int (r.est->len, 3);
+
+    GstCaps *caps = PIC (r.est, 0)->caps;
+    fail_unless (gst_video_mastering_display_info_from_string (&want, HDR_MDI));
+    fail_unless (gst_video_mastering_display_info_from_caps (&got, caps),
+        "%s: no mastering-display-info in %" GST_PTR_FORMAT, cases[i][0], caps);
+    fail_unless (gst_video_mastering_display_info_is_equal (&got, &want),
+        "%s: mastering-display-info in %" GST_PTR_FORMAT ", wanted "
+        HDR_MDI, cases[i][0], caps);
+    fail_unless (gst_video_content_light_level_from_caps (&cll, caps),
+        "%s: no content-light-level in %" GST_PTR_FORMAT, cases[i][0], caps);
+    fail_unless_equals_int (cll.max_content_light_level, 1100);
+    fail_unless_equals_int (cll.max_frame_average_light_level, 180);
+    check_colorimetry (PIC (r.est, 0), "bt2100-pq", cases[i][0]);
+    run_clear (&r);
+    g_free (desc);
+  }
 }
 
 GST_END_TEST;
