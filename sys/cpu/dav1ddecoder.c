@@ -316,8 +316,12 @@ dav1d_drain (EstDecoder * dec, GError ** error)
   return ok;
 }
 
+/* dav1d's messages go to the debug log, not to stderr. */
 static void
 quiet_log (void *cookie, const char *format, va_list ap)
+G_GNUC_PRINTF (2, 0);
+
+     static void quiet_log (void *cookie, const char *format, va_list ap)
 {
   gchar *msg = g_strdup_vprintf (format, ap);
 
