@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2026 Estuary contributors */
+
+#ifndef EST_LOOKAHEAD_H
+#define EST_LOOKAHEAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Content analysis for rate control, on a downscaled luma copy of each
+ * frame (half size; quarter from 2560x1600 up), in 8 x 8 blocks of that
+ * copy (16 x 16 or 32 x 32 luma samples of the frame).
+ *
+ *   push (frame n)                 downscale; per block: variance, mean,
+ *                                  intra cost (SATD against DC, H, V),
+ *                                  inter cost (SATD after a motion search
+ *                                  against frame n - 1); per frame: scene
+ *                                  cut candidate, flash, fade, static
+ *   pop (frame n - lookahead)      scene cut / key frame decision; QP
+ *                                  offsets: temporal propagation over the
+ *                                  frames held (macroblock-tree), spatial
+ *                                  AQ (texture, brightness)
+ *
+ * Frames come out in the order they went in, each once `lookahead` newer
+ * frames have been pushed (0: at once), or when flushing. */
+
+typedef enum
+{
+  EST_LOOKAHEAD_MODE_AQ,        /* per-block spatial offsets only */
+  EST_LOOKAHEAD_MODE_FULL,      /* + propagation, frame offsets, key frames */
+} EstLookaheadMode;
+
+typedef enum
+{
+  EST_LOOKAHEAD_KEY_NONE,
+  EST_LOOKAHEAD_KEY_START,      /* first frame */
+  EST_LOOKAHEAD_KEY_CUT,        /* a scene cut */
+  EST_LOOKAHEAD_KEY_INTERVAL,   /* key_int reached in moving content */
+  EST_LOOKAHEAD_KEY_MAX,        /* key_int_max reached */
+} EstLookaheadKey;
+
+typedef struct EstLookaheadConfig
+{
+  int width, height;            /* luma samples */
+  int bit_depth;                /* 8: uint8_t samples; 9..16: uint16_t */
+  int lookahead;                /* frames held before a decision */
+  EstLookaheadMode mode;
+  double aq_strength;           /* texture masking, 1.0 nominal */
+  double dark_strength;         /* more bits for dark blocks, 1.0 nominal */
+  double propagation_strength;  /* macroblock-tree, 1.0 nominal */
+  int key_int;                  /* a key frame at least this often in moving content; 0 = no */
+  int key_int_max;              /* and always this often; 0 = no */
+  unsigned cpu_flags;           /* for the kernels: est_cpu_flags () */
+} EstLookaheadConfig;
+
+/* What the analysis decided for one frame. */
+typedef struct EstLookaheadFrame
+{
+  int64_t index;                /* 0, 1, ... in push order since reset */
+  EstLookaheadKey key;          /* a key frame is wanted, and why */
+  int scene;                    /* scene number, from 0; increases at each cut */
+  int flash, fade, still;       /* detected on this frame */
+  float qp_offset;              /* frame level: mean of the block offsets */
+  /* Block offsets minus qp_offset, map_width x map_height, row-major, of
+   * block x block luma samples. Valid until the next pop or reset. */
+  const float *qp_map;
+  int map_width, map_height, block;
+  /* Complexity, per sample of the downscaled copy: intra cost, inter cost
+   * (each block's best of inter and intra), mean block variance. */
+  double intra_cost, inter_cost, variance;
+} EstLookaheadFrame;
+
+typedef struct EstLookahead EstLookahead;
+
+/* NULL when the configuration is invalid (size < 16 x 16, depth, negative
+ * values). */
+EstLookahead *est_lookahead_new (const EstLookaheadConfig * config);
+
+/* Analyses one frame's luma plane (bit_depth as configured, stride in
+ * bytes). Returns 0, or -1 when the lookahead is full (pop first). */
+int est_lookahead_push (EstLookahead * la, const void *luma,
+    ptrdiff_t stride);
+
+/* The decisions for the oldest frame held, when lookahead newer frames
+ * follow it or flush is set. Returns 1 with *out filled, 0 when none is
+ * ready. */
+int est_lookahead_pop (EstLookahead * la, int flush, EstLookaheadFrame * out);
+
+/* Frames pushed and not yet popped. */
+int est_lookahead_held (const EstLookahead * la);
+
+/* Forgets every frame: the next one pushed starts a new stream (index 0, a
+ * key frame). */
+void est_lookahead_reset (EstLookahead * la);
+
+void est_lookahead_free (EstLookahead * la);
+
+#endif
