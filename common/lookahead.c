@@ -21,9 +21,11 @@
  * block offset is -2 log2 ((intra + inherited) / intra): x264's strength
  * 5 (1 - qcomp) at its default qcomp 0.6. Nothing propagates across a cut.
  *
- * Spatial AQ: 1.04 log2 (variance + 1) minus its frame mean (x264's
- * variance AQ, made relative), plus up to -2 for dark blocks (below 64 in
- * 8 bits), which band first. */
+ * Spatial AQ: x264's variance AQ on the frame itself, not the copy (the
+ * copy loses the fine texture that masks coding noise): 1.04 (log2 energy
+ * - 14.427), energy being the block's sum of squared deviations from its
+ * mean in 8-bit units, counted per 16 x 16 samples; plus up to -2 for dark
+ * blocks (below 64 in 8 bits), which band first. */
 
 #include "lookahead.h"
 
@@ -44,7 +46,8 @@ typedef struct
   uint8_t *plane;               /* pw x ph, edges replicated */
   int32_t *intra, *inter;       /* per block; inter <= intra */
     int16_t (*mv)[2];
-  float *variance;              /* per sample, of each block */
+  float *variance;              /* per sample, of each block of the copy */
+  float *energy;                /* log2 of the AQ energy of each block */
   uint8_t *mean;
   float *propagate;             /* scratch of pop */
   int64_t index;
@@ -86,10 +89,11 @@ slot_init (Slot * s, const EstLookahead * la)
   s->inter = malloc (nb * sizeof (*s->inter));
   s->mv = calloc (nb, sizeof (*s->mv));
   s->variance = malloc (nb * sizeof (*s->variance));
+  s->energy = malloc (nb * sizeof (*s->energy));
   s->mean = malloc (nb);
   s->propagate = malloc (nb * sizeof (*s->propagate));
   return s->plane && s->intra && s->inter && s->mv && s->variance &&
-      s->mean && s->propagate;
+      s->energy && s->mean && s->propagate;
 }
 
 static void
@@ -100,6 +104,7 @@ slot_clear (Slot * s)
   free (s->inter);
   free (s->mv);
   free (s->variance);
+  free (s->energy);
   free (s->mean);
   free (s->propagate);
 }
@@ -367,6 +372,44 @@ inter_frame (EstLookahead * la, Slot * s, const Slot * ref, int store,
   return sum;
 }
 
+/* log2 of the sum of squared deviations from the mean of the frame's
+ * samples in block (bx, by), in 8-bit units and per 16 x 16 samples;
+ * blocks cut by the frame's edge count what is inside, scaled up. */
+static float
+block_energy (const EstLookahead * la, const void *luma, ptrdiff_t stride,
+    int bx, int by)
+{
+  const int size = BLOCK * la->scale;
+  const int x0 = bx * size, y0 = by * size;
+  const int w = la->c.width - x0 < size ? la->c.width - x0 : size;
+  const int h = la->c.height - y0 < size ? la->c.height - y0 : size;
+  double sum = 0, sq = 0, energy;
+
+  if (la->c.bit_depth == 8 && w == size && h == size) {
+    for (int y = 0; y < size; y += 8)
+      for (int x = 0; x < size; x += 8) {
+        uint64_t v = la->dsp.var8x8 ((const uint8_t *) luma +
+            (ptrdiff_t) (y0 + y) * stride + x0 + x, stride);
+        sum += (double) (uint32_t) v;
+        sq += (double) (v >> 32);
+      }
+  } else {
+    const double unit = 1.0 / (1 << (la->c.bit_depth - 8));
+    for (int y = 0; y < h; y++) {
+      const uint8_t *row = (const uint8_t *) luma + (ptrdiff_t) (y0 + y) *
+          stride;
+      for (int x = 0; x < w; x++) {
+        double v = la->c.bit_depth == 8 ? row[x0 + x] :
+            ((const uint16_t *) row)[x0 + x] * unit;
+        sum += v;
+        sq += v * v;
+      }
+    }
+  }
+  energy = (sq - sum * sum / ((double) w * h)) * 256.0 / ((double) w * h);
+  return (float) log2 (energy > 1.0 ? energy : 1.0);
+}
+
 int
 est_lookahead_push (EstLookahead * la, const void *luma, ptrdiff_t stride)
 {
@@ -389,6 +432,7 @@ est_lookahead_push (EstLookahead * la, const void *luma, ptrdiff_t stride)
 
       s->mean[b] = (uint8_t) ((sum + 32) / 64);
       s->variance[b] = (float) ((sq - sum * sum / 64) / 64);
+      s->energy[b] = block_energy (la, luma, stride, bx, by);
       s->intra[b] = intra_cost (la, s->plane, bx, by);
       s->intra_sum += s->intra[b];
       s->variance_sum += s->variance[b];
@@ -487,14 +531,8 @@ est_lookahead_pop (EstLookahead * la, int flush, EstLookaheadFrame * out)
   if (c->mode == EST_LOOKAHEAD_MODE_FULL)
     propagate (la);
 
-  /* Spatial AQ relative to the frame's mean. */
-  double mean_log = 0;
-  for (int b = 0; b < la->nb; b++)
-    mean_log += log2 (s->variance[b] + 1.0);
-  mean_log /= la->nb;
   for (int b = 0; b < la->nb; b++) {
-    double o = c->aq_strength * 1.0397 * (log2 (s->variance[b] + 1.0) -
-        mean_log);
+    double o = c->aq_strength * 1.0397 * (s->energy[b] - 14.427);
     if (s->mean[b] < 64)
       o -= c->dark_strength * 2.0 * (64 - (s->mean[b] > 16 ? s->mean[b] :
               16)) / 48.0;

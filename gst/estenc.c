@@ -25,6 +25,8 @@
 #include <string.h>
 
 #include "device.h"
+#include "estlookahead.h"
+#include "estrcmeta.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_est_enc_debug);
 #define GST_CAT_DEFAULT gst_est_enc_debug
@@ -335,6 +337,24 @@ pick_profile (GstCaps * allowed)
   return g_strdup (profile);
 }
 
+/* Whether estlookahead is upstream, and what it decides for us. */
+static void
+ask_lookahead (GstEstEnc * self, EstEncoderConfig * c)
+{
+  GstQuery *q = gst_query_new_custom (GST_QUERY_CUSTOM,
+      gst_structure_new_empty (GST_EST_LOOKAHEAD_QUERY));
+
+  if (gst_pad_peer_query (GST_VIDEO_ENCODER_SINK_PAD (self), q)) {
+    const GstStructure *s = gst_query_get_structure (q);
+    gst_structure_get_boolean (s, "key-frames", &c->external_keyframes);
+    gst_structure_get_boolean (s, "offsets", &c->external_offsets);
+    GST_INFO_OBJECT (self, "estlookahead upstream: %s key frames, %s "
+        "offsets", c->external_keyframes ? "its" : "our",
+        c->external_offsets ? "its" : "our");
+  }
+  gst_query_unref (q);
+}
+
 static gboolean
 open_session (GstEstEnc * self)
 {
@@ -380,6 +400,7 @@ open_session (GstEstEnc * self)
       gst_video_content_light_level_from_caps (&c->content_light_level,
       in->caps);
 
+  ask_lookahead (self, c);
   priv->encoder = est_encoder_new (c, &err);
   if (!priv->encoder) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("%s", err->message), (NULL));
@@ -476,8 +497,38 @@ apply_rate_control_changes (GstEstEnc * self)
 }
 
 /* ROI metas with a delta-qp in any roi/ parameter structure. */
+/* Rate-control advice from estlookahead, as far as the library can take
+ * it: x264 and x265 read per-block offsets except in cqp; SVT-AV1 1.4 takes
+ * one QP per frame, and only in cqp. */
+static void
+apply_rc_meta (GstEstEnc * self, const GstEstRcMeta * m,
+    EstEncodeParams * params)
+{
+  GstEstEncPrivate *priv = get_priv (self);
+  gboolean cqp = priv->config.rate_control == EST_RATE_CONTROL_CQP;
+
+  if (m->frame_type == GST_EST_RC_FRAME_TYPE_IDR)
+    params->force_keyframe = TRUE;
+  if (GST_EST_ENC_GET_CLASS (self)->codec == EST_CODEC_AV1) {
+    if (cqp)
+      params->qp_offset = m->qp_offset;
+    return;
+  }
+  if (cqp)
+    return;
+  params->qp_offset = m->qp_offset;
+  if (m->qp_map) {
+    params->qp_map = m->qp_map;
+    params->map_block = m->block_size;
+    params->map_width = m->map_width;
+    params->map_height = m->map_height;
+  }
+}
+
+/* ROI metas with a delta-qp in any roi/ parameter structure, but
+ * estlookahead's own when its GstEstRcMeta is applied. */
 static guint
-collect_rois (GstBuffer * buf, EstRoi * rois)
+collect_rois (GstBuffer * buf, gboolean skip_estuary, EstRoi * rois)
 {
   gpointer state = NULL;
   GstMeta *meta;
@@ -489,6 +540,8 @@ collect_rois (GstBuffer * buf, EstRoi * rois)
     for (GList * l = roi->params; l; l = l->next) {
       GstStructure *s = l->data;
       gint delta;
+      if (skip_estuary && gst_structure_has_name (s, "roi/estuary"))
+        break;
       if (g_str_has_prefix (gst_structure_get_name (s), "roi/") &&
           gst_structure_get_int (s, "delta-qp", &delta)) {
         rois[n].x = roi->x;
@@ -522,8 +575,11 @@ gst_est_enc_handle_frame (GstVideoEncoder * venc, GstVideoCodecFrame * frame)
   apply_rate_control_changes (self);
 
   params.force_keyframe = GST_VIDEO_CODEC_FRAME_IS_FORCE_KEYFRAME (frame);
+  GstEstRcMeta *rc = gst_buffer_get_est_rc_meta (frame->input_buffer);
+  if (rc)
+    apply_rc_meta (self, rc, &params);
   params.rois = rois;
-  params.n_rois = collect_rois (frame->input_buffer, rois);
+  params.n_rois = collect_rois (frame->input_buffer, rc != NULL, rois);
   if (params.n_rois)
     GST_LOG_OBJECT (self, "frame %u: %u regions of interest",
         frame->system_frame_number, params.n_rois);

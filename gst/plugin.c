@@ -11,6 +11,7 @@
 
 #include <gst/gst.h>
 
+#include "estlookahead.h"
 #include "estquality.h"
 #ifdef HAVE_ESTDEC
 #include "estdec.h"
@@ -31,6 +32,7 @@ plugin_init (GstPlugin * plugin)
   gboolean ok = FALSE;
 
   ok |= GST_ELEMENT_REGISTER (estquality, plugin);
+  ok |= GST_ELEMENT_REGISTER (estlookahead, plugin);
 #ifdef HAVE_ESTDEC
   ok |= GST_ELEMENT_REGISTER (estdec, plugin);
 #endif

@@ -127,6 +127,13 @@ typedef struct EstEncoderConfig
   guint tune;                   /* EstTune flags */
   EstPsyTune psy_tune;
   gboolean intra_refresh;       /* periodic intra refresh instead of key frames */
+  /* An analysis upstream (estlookahead) places the key frames: the
+   * library's scene-cut detection is off, key frames come where asked and
+   * at key_int_max. */
+  gboolean external_keyframes;
+  /* It sends QP offsets: the library's own adaptive quantisation and
+   * temporal propagation (macroblock-tree, cu-tree) are off. */
+  gboolean external_offsets;
   guint threads;                /* 0 = library default (all cores) */
   const gchar *option_string;   /* "key=value:key=value" for the library, or NULL */
 } EstEncoderConfig;

@@ -563,6 +563,8 @@ static gboolean
 set_structure (EbSvtAv1EncConfiguration * cfg, const EstEncoderConfig * c,
     gboolean low_delay, GError ** error)
 {
+  if (c->external_keyframes)
+    cfg->scene_change_detection = 0;
   if (c->intra_refresh)
     return fail (error, EST_ENCODER_ERROR_UNSUPPORTED,
         "SVT-AV1 1.4 has no periodic intra refresh (its intra_refresh_type "

@@ -301,10 +301,15 @@ x264_open (EstEncoder * enc, GError ** error)
   /* x264 reads quant_offsets only with AQ on; the fastest presets turn it
    * off, and x264 turns it off again at strength 0. A strength of 0.001
    * moves no quantiser measurably and keeps ROI working. */
-  if (p->rc.i_aq_mode == X264_AQ_NONE || p->rc.f_aq_strength <= 0.0f) {
+  if (p->rc.i_aq_mode == X264_AQ_NONE || p->rc.f_aq_strength <= 0.0f ||
+      c->external_offsets) {
     p->rc.i_aq_mode = X264_AQ_VARIANCE;
     p->rc.f_aq_strength = 0.001f;
   }
+  if (c->external_offsets)
+    p->rc.b_mb_tree = 0;
+  if (c->external_keyframes)
+    p->i_scenecut_threshold = 0;
   set_colour (p, c);
   p->b_annexb = c->annexb;
   p->b_repeat_headers = c->annexb || c->repeat_headers;

@@ -437,15 +437,20 @@ apply_options (X265 * x, const gchar * options, GError ** error)
 }
 
 /* QP offsets need adaptive quantisation, which x265 turns off in cqp mode
- * and, at strength 0, when cu-tree is off (see the top of the file). */
+ * and, at strength 0, when cu-tree is off (see the top of the file).
+ * External offsets replace x265's AQ and cu-tree. */
 static void
-enable_offsets (x265_param * p)
+enable_offsets (x265_param * p, gboolean external)
 {
   if (p->rc.rateControlMode == X265_RC_CQP || p->bLossless)
     return;
   if (p->rc.aqMode == X265_AQ_NONE) {
     p->rc.aqMode = X265_AQ_VARIANCE;
     p->rc.aqStrength = 0.0;
+  }
+  if (external) {
+    p->rc.aqStrength = 0.0;
+    p->rc.cuTree = 0;
   }
   if (p->rc.aqStrength == 0.0 && !p->rc.cuTree)
     p->rc.aqStrength = 0.001;
@@ -653,7 +658,11 @@ x265_open (EstEncoder * enc, GError ** error)
   set_colour (x, p, c);
   p->bAnnexB = c->annexb;
   p->bRepeatHeaders = c->annexb || c->repeat_headers;
-  enable_offsets (p);
+  enable_offsets (p, c->external_offsets);
+  if (c->external_keyframes) {
+    p->scenecutThreshold = 0;
+    p->bHistBasedSceneCut = 0;
+  }
   p->rc.qgSize = 16;
 
   if (!apply_options (x, c->option_string, error))
