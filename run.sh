@@ -35,8 +35,8 @@ PACKAGES=(
   # optional backends (meson features va, x264, x265, svtav1, libav, dav1d)
   libva-dev libx264-dev libx265-dev libsvtav1enc-dev libavcodec-dev
   libavutil-dev libdav1d-dev
-  # anchors for benchmarks
-  ffmpeg python3
+  # anchors for benchmarks; the compression benchmark's RD-curve plots
+  ffmpeg python3 python3-matplotlib
   # fuzzing: clang and its libFuzzer and sanitizer runtimes
   clang libclang-rt-14-dev
 )
