@@ -490,6 +490,7 @@ class Bench:
             self.libs.append(lib)
         if not self.libs:
             sys.exit('No library to run')
+        self.lookahead_tq = False
         self.lookahead, self.lookahead_note, why = self.check_lookahead()
         if not self.lookahead:
             self.skip('la-full, la-tq, target-quality accuracy, analysis '
@@ -510,16 +511,21 @@ class Bench:
                 'gst-inspect-1.0 estlookahead, with the build\'s plugin '
                 'folder and a private registry, finds no such element')
         props = set(re.findall(r'^  ([a-z][a-z0-9-]*)\s*:', text, re.M))
-        missing = [p for p in ('lookahead-depth', 'mode', 'target-quality')
-                   if p not in props]
+        missing = [p for p in ('lookahead-depth', 'mode') if p not in props]
         mode = re.search(r'^  mode\s*:.*?(?=^  [a-z]|\Z)', text, re.M | re.S)
         nicks = set(re.findall(r'\(\d+\): (\S+)', mode.group(0))) \
             if mode else set()
-        missing += ['mode=%s' % n for n in ('full', 'target-quality')
-                    if mode and n not in nicks]
+        if mode and 'full' not in nicks:
+            missing.append('mode=full')
         if missing:
             note = 'estlookahead lacks ' + ', '.join(missing)
             return False, note, note + ' (gst-inspect-1.0 estlookahead)'
+        # la-tq needs the target-quality mode and property as well.
+        self.lookahead_tq = 'target-quality' in props and \
+            'target-quality' in nicks
+        if not self.lookahead_tq:
+            self.skip('la-tq, target-quality accuracy', 'estlookahead has '
+                      'no target-quality mode yet')
         m = re.search(r'^\s*Filename\s+(\S+)', text, re.M)
         note = 'estlookahead from %s' % (m.group(1) if m else '?')
         return True, note, note
@@ -667,7 +673,8 @@ class Bench:
         args = self.args
         kinds = ['cbr', 'zl-cbr']
         if self.lookahead and self.estuary_enc[lib]:
-            kinds += LOOKAHEAD
+            kinds += [k for k in LOOKAHEAD
+                      if k != 'la-tq' or self.lookahead_tq]
         crfs = args.crf or (LIBS[lib]['crf_quick'] if args.quick else
                             LIBS[lib]['crf'])
         res = {k: [] for k in ['crf'] + kinds}
