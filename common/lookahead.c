@@ -5,12 +5,15 @@
  *
  * Costs are SATD of 8 x 8 blocks of the downscaled copy. A frame is a scene
  * cut candidate when motion compensation from the previous frame saves
- * little against intra coding (CUT_RATIO); the candidate is
- *   - a flash when the frame after it predicts well from the frame before
- *     it (one-frame flashes, known once the next frame is pushed);
+ * little against intra coding (CANDIDATE_RATIO); the candidate is
+ *   - a flash's end when it predicts well from the frame before the last
+ *     (the last was a one-frame flash, known once this one is pushed);
  *   - a fade when the cost without each block's mean difference (the DC
  *     coefficient of the residual) would not make it a candidate;
- *   - else a cut.
+ *   - else a cut, when its inter / intra cost ratio also passes x264's
+ *     threshold for its distance from the last key frame: 0.975 up to a
+ *     quarter of the minimum interval (a tenth of the maximum), 0.9 at
+ *     the minimum, 0.6 at the maximum.
  * A still frame differs little from the previous one at zero motion.
  *
  * Temporal propagation follows x264's macroblock-tree: walking from the
@@ -23,9 +26,10 @@
  *
  * Spatial AQ: x264's variance AQ on the frame itself, not the copy (the
  * copy loses the fine texture that masks coding noise): 1.04 (log2 energy
- * - 14.427), energy being the block's sum of squared deviations from its
- * mean in 8-bit units, counted per 16 x 16 samples; plus up to -2 for dark
- * blocks (below 64 in 8 bits), which band first. */
+ * - 14.427), energy being the sum of the squared deviations from their
+ * means of the block's luma and chroma samples (8-bit units, per 16 x 16
+ * luma samples); plus up to -2 for dark blocks (below 64 in 8 bits), which
+ * band first. */
 
 #include "lookahead.h"
 
@@ -36,7 +40,7 @@
 #include "lookaheaddsp.h"
 
 #define BLOCK 8
-#define CUT_RATIO 0.70          /* inter / intra cost above which a cut is likely */
+#define CANDIDATE_RATIO 0.6     /* inter / intra cost above which a cut is possible */
 #define STILL_SAD 1.5           /* mean |difference| per sample, zero motion */
 #define SEARCH_RANGE 32         /* samples of the copy */
 #define MAX_OFFSET 12.0f
@@ -53,6 +57,7 @@ typedef struct
   int64_t index;
   int has_prev;                 /* inter and mv are valid */
   double intra_sum, inter_sum, variance_sum;
+  double ratio;                 /* inter_sum / intra_sum */
   int candidate, flash, after_flash, fade, still;
 } Slot;
 
@@ -118,7 +123,9 @@ est_lookahead_new (const EstLookaheadConfig * config)
   if (c->width < 16 || c->height < 16 || c->bit_depth < 8 ||
       c->bit_depth > 16 || c->lookahead < 0 || c->lookahead > 1000 ||
       c->key_int < 0 || c->key_int_max < 0 || c->aq_strength < 0 ||
-      c->dark_strength < 0 || c->propagation_strength < 0)
+      c->dark_strength < 0 || c->propagation_strength < 0 ||
+      c->chroma_shift_x < 0 || c->chroma_shift_x > 2 ||
+      c->chroma_shift_y < 0 || c->chroma_shift_y > 2)
     return NULL;
   la = calloc (1, sizeof (*la));
   if (!la)
@@ -372,46 +379,75 @@ inter_frame (EstLookahead * la, Slot * s, const Slot * ref, int store,
   return sum;
 }
 
-/* log2 of the sum of squared deviations from the mean of the frame's
- * samples in block (bx, by), in 8-bit units and per 16 x 16 samples;
- * blocks cut by the frame's edge count what is inside, scaled up. */
-static float
-block_energy (const EstLookahead * la, const void *luma, ptrdiff_t stride,
-    int bx, int by)
+/* Sum of squared deviations from their mean of the w x h samples at
+ * (x0, y0) of a plane (step: 2 for one component of interleaved UV), in
+ * 8-bit units. */
+static double
+dev2 (const EstLookahead * la, const void *plane, ptrdiff_t stride, int x0,
+    int y0, int w, int h, int step)
 {
-  const int size = BLOCK * la->scale;
-  const int x0 = bx * size, y0 = by * size;
-  const int w = la->c.width - x0 < size ? la->c.width - x0 : size;
-  const int h = la->c.height - y0 < size ? la->c.height - y0 : size;
-  double sum = 0, sq = 0, energy;
+  const int depth = la->c.bit_depth;
+  double sum = 0, sq = 0;
 
-  if (la->c.bit_depth == 8 && w == size && h == size) {
-    for (int y = 0; y < size; y += 8)
-      for (int x = 0; x < size; x += 8) {
-        uint64_t v = la->dsp.var8x8 ((const uint8_t *) luma +
+  if (depth == 8 && step == 1 && w % 8 == 0 && h % 8 == 0) {
+    for (int y = 0; y < h; y += 8)
+      for (int x = 0; x < w; x += 8) {
+        uint64_t v = la->dsp.var8x8 ((const uint8_t *) plane +
             (ptrdiff_t) (y0 + y) * stride + x0 + x, stride);
         sum += (double) (uint32_t) v;
         sq += (double) (v >> 32);
       }
   } else {
-    const double unit = 1.0 / (1 << (la->c.bit_depth - 8));
+    const double unit = 1.0 / (1 << (depth - 8));
     for (int y = 0; y < h; y++) {
-      const uint8_t *row = (const uint8_t *) luma + (ptrdiff_t) (y0 + y) *
+      const uint8_t *row = (const uint8_t *) plane + (ptrdiff_t) (y0 + y) *
           stride;
-      for (int x = 0; x < w; x++) {
-        double v = la->c.bit_depth == 8 ? row[x0 + x] :
-            ((const uint16_t *) row)[x0 + x] * unit;
+      for (int x = x0 * step; x < (x0 + w) * step; x += step) {
+        double v = depth == 8 ? row[x] : ((const uint16_t *) row)[x] * unit;
         sum += v;
         sq += v * v;
       }
     }
   }
-  energy = (sq - sum * sum / ((double) w * h)) * 256.0 / ((double) w * h);
+  return sq - sum * sum / ((double) w * h);
+}
+
+/* log2 of the block's AQ energy as x264 counts it: the squared deviations
+ * of its luma and chroma samples, per 16 x 16 luma samples; blocks cut by
+ * the frame's edge count what is inside, scaled up. */
+static float
+block_energy (const EstLookahead * la, const EstLookaheadPicture * pic,
+    int bx, int by)
+{
+  const EstLookaheadConfig *c = &la->c;
+  const int size = BLOCK * la->scale;
+  const int x0 = bx * size, y0 = by * size;
+  const int w = c->width - x0 < size ? c->width - x0 : size;
+  const int h = c->height - y0 < size ? c->height - y0 : size;
+  double energy = dev2 (la, pic->plane[0], pic->stride[0], x0, y0, w, h, 1);
+
+  if (c->chroma != EST_LOOKAHEAD_CHROMA_NONE) {
+    const int sx = c->chroma_shift_x, sy = c->chroma_shift_y;
+    const int cx = x0 >> sx, cy = y0 >> sy;
+    const int cw = ((x0 + w + (1 << sx) - 1) >> sx) - cx;
+    const int ch = ((y0 + h + (1 << sy) - 1) >> sy) - cy;
+
+    if (c->chroma == EST_LOOKAHEAD_CHROMA_PLANAR) {
+      energy += dev2 (la, pic->plane[1], pic->stride[1], cx, cy, cw, ch, 1);
+      energy += dev2 (la, pic->plane[2], pic->stride[2], cx, cy, cw, ch, 1);
+    } else {
+      const int bytes = c->bit_depth > 8 ? 2 : 1;
+      const uint8_t *uv = pic->plane[1];
+      energy += dev2 (la, uv, pic->stride[1], cx, cy, cw, ch, 2);
+      energy += dev2 (la, uv + bytes, pic->stride[1], cx, cy, cw, ch, 2);
+    }
+  }
+  energy *= 256.0 / ((double) w * h);
   return (float) log2 (energy > 1.0 ? energy : 1.0);
 }
 
 int
-est_lookahead_push (EstLookahead * la, const void *luma, ptrdiff_t stride)
+est_lookahead_push (EstLookahead * la, const EstLookaheadPicture * pic)
 {
   Slot *s, *prev;
   double ac, sad0;
@@ -420,7 +456,7 @@ est_lookahead_push (EstLookahead * la, const void *luma, ptrdiff_t stride)
     return -1;
   s = slot_of (la, la->pushed);
   s->index = la->pushed;
-  downscale (la, s, luma, stride);
+  downscale (la, s, pic->plane[0], pic->stride[0]);
 
   s->intra_sum = s->variance_sum = 0;
   for (int by = 0; by < la->bh; by++) {
@@ -432,7 +468,7 @@ est_lookahead_push (EstLookahead * la, const void *luma, ptrdiff_t stride)
 
       s->mean[b] = (uint8_t) ((sum + 32) / 64);
       s->variance[b] = (float) ((sq - sum * sum / 64) / 64);
-      s->energy[b] = block_energy (la, luma, stride, bx, by);
+      s->energy[b] = block_energy (la, pic, bx, by);
       s->intra[b] = intra_cost (la, s->plane, bx, by);
       s->intra_sum += s->intra[b];
       s->variance_sum += s->variance[b];
@@ -447,20 +483,23 @@ est_lookahead_push (EstLookahead * la, const void *luma, ptrdiff_t stride)
     memset (s->mv, 0, (size_t) la->nb * sizeof (*s->mv));
     s->inter_sum = s->intra_sum;
     s->candidate = 1;
+    s->ratio = 1;
   } else {
     prev = slot_of (la, la->pushed - 1);
     s->inter_sum = inter_frame (la, s, prev, 1, &ac, &sad0);
-    s->candidate = s->inter_sum > CUT_RATIO * s->intra_sum;
-    s->fade = s->candidate && ac <= CUT_RATIO * s->intra_sum;
+    s->ratio = s->inter_sum / (s->intra_sum > 0 ? s->intra_sum : 1);
+    s->candidate = s->ratio > CANDIDATE_RATIO;
+    s->fade = s->candidate && ac <= CANDIDATE_RATIO * s->intra_sum;
     s->still = sad0 < STILL_SAD * la->dw * la->dh;
 
-    /* A candidate before this frame was a flash if this one predicts
-     * well from the frame before it. */
-    if (prev->candidate && !prev->fade && !prev->after_flash &&
-        la->pushed >= 2 && la->pushed - 1 >= la->popped) {
+    /* A cut here but not from the frame before the last: the last one
+     * was a flash (even a flat one, which is cheap to code and no
+     * candidate itself). */
+    if (s->candidate && !s->fade && la->pushed >= 2 &&
+        la->pushed - 1 >= la->popped) {
       const Slot *before = slot_of (la, la->pushed - 2);
       double skip = inter_frame (la, s, before, 0, &ac, &sad0);
-      if (skip <= CUT_RATIO * s->intra_sum) {
+      if (skip <= CANDIDATE_RATIO * s->intra_sum) {
         prev->flash = 1;
         s->after_flash = 1;
       }
@@ -474,6 +513,28 @@ static int
 is_cut (const Slot * s)
 {
   return s->candidate && !s->flash && !s->after_flash && !s->fade;
+}
+
+/* x264's scene-cut threshold on the cost ratio, by the distance from the
+ * last key frame (its scenecut 40, minimum interval a tenth of the
+ * maximum). */
+static int
+is_cut_at (const EstLookahead * la, const Slot * s)
+{
+  const double kmax = la->c.key_int_max > 0 ? la->c.key_int_max : 250;
+  const double kmin = kmax / 10 > 1 ? kmax / 10 : 1;
+  const double since = (double) (s->index - la->last_key);
+  double bias;
+
+  if (!is_cut (s))
+    return 0;
+  if (since <= kmin / 4)
+    bias = 0.025;
+  else if (since <= kmin)
+    bias = 0.1 * since / kmin;
+  else
+    bias = 0.1 + 0.3 * (since - kmin) / (kmax > kmin ? kmax - kmin : 1);
+  return s->ratio >= 1.0 - (bias < 0.4 ? bias : 0.4);
 }
 
 /* Macroblock-tree: fills the oldest frame's propagate from the frames held
@@ -556,14 +617,18 @@ est_lookahead_pop (EstLookahead * la, int flush, EstLookaheadFrame * out)
 
   memset (out, 0, sizeof (*out));
   out->index = s->index;
-  if (s->index > 0 && is_cut (s))
+  int cut = s->index > 0 && is_cut_at (la, s);
+  if (cut)
     la->scene++;
   out->scene = la->scene;
-  if (c->mode == EST_LOOKAHEAD_MODE_FULL) {
+  if (c->mode != EST_LOOKAHEAD_MODE_FULL) {
+    if (cut)
+      la->last_key = s->index;
+  } else {
     int64_t since = s->index - la->last_key;
     if (s->index == 0)
       out->key = EST_LOOKAHEAD_KEY_START;
-    else if (is_cut (s))
+    else if (cut)
       out->key = EST_LOOKAHEAD_KEY_CUT;
     else if (c->key_int > 0 && since >= c->key_int && !s->still)
       out->key = EST_LOOKAHEAD_KEY_INTERVAL;

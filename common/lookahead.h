@@ -39,10 +39,21 @@ typedef enum
   EST_LOOKAHEAD_KEY_MAX,        /* key_int_max reached */
 } EstLookaheadKey;
 
+typedef enum
+{
+  EST_LOOKAHEAD_CHROMA_NONE,    /* luma only (GRAY8, or chroma left out) */
+  EST_LOOKAHEAD_CHROMA_PLANAR,  /* plane[1] and plane[2] */
+  EST_LOOKAHEAD_CHROMA_INTERLEAVED,     /* plane[1] holds UV pairs (NV12, P010) */
+} EstLookaheadChroma;
+
 typedef struct EstLookaheadConfig
 {
   int width, height;            /* luma samples */
   int bit_depth;                /* 8: uint8_t samples; 9..16: uint16_t */
+  /* Chroma, read for the AQ energy only: layout and subsampling (4:2:0:
+   * shifts 1, 1). */
+  EstLookaheadChroma chroma;
+  int chroma_shift_x, chroma_shift_y;
   int lookahead;                /* frames held before a decision */
   EstLookaheadMode mode;
   double aq_strength;           /* texture masking, 1.0 nominal */
@@ -70,16 +81,23 @@ typedef struct EstLookaheadFrame
   double intra_cost, inter_cost, variance;
 } EstLookaheadFrame;
 
+/* One frame's planes (bit_depth as configured, strides in bytes): Y, then
+ * as chroma says U and V, or UV. */
+typedef struct EstLookaheadPicture
+{
+  const void *plane[3];
+  ptrdiff_t stride[3];
+} EstLookaheadPicture;
+
 typedef struct EstLookahead EstLookahead;
 
 /* NULL when the configuration is invalid (size < 16 x 16, depth, negative
  * values). */
 EstLookahead *est_lookahead_new (const EstLookaheadConfig * config);
 
-/* Analyses one frame's luma plane (bit_depth as configured, stride in
- * bytes). Returns 0, or -1 when the lookahead is full (pop first). */
-int est_lookahead_push (EstLookahead * la, const void *luma,
-    ptrdiff_t stride);
+/* Analyses one frame. Returns 0, or -1 when the lookahead is full (pop
+ * first). */
+int est_lookahead_push (EstLookahead * la, const EstLookaheadPicture * pic);
 
 /* The decisions for the oldest frame held, when lookahead newer frames
  * follow it or flush is set. Returns 1 with *out filled, 0 when none is

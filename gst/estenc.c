@@ -508,7 +508,7 @@ apply_rc_meta (GstEstEnc * self, const GstEstRcMeta * m,
   gboolean cqp = priv->config.rate_control == EST_RATE_CONTROL_CQP;
 
   if (m->frame_type == GST_EST_RC_FRAME_TYPE_IDR)
-    params->force_keyframe = TRUE;
+    params->keyframe_hint = TRUE;
   if (GST_EST_ENC_GET_CLASS (self)->codec == EST_CODEC_AV1) {
     if (cqp)
       params->qp_offset = m->qp_offset;
@@ -601,6 +601,19 @@ gst_est_enc_handle_frame (GstVideoEncoder * venc, GstVideoCodecFrame * frame)
     return GST_FLOW_ERROR;
   }
   return push_ready (self);
+}
+
+/* Rate-control advice is spent on the raw frame: it does not follow it
+ * into the stream. */
+static gboolean
+gst_est_enc_transform_meta (GstVideoEncoder * venc,
+    GstVideoCodecFrame * frame, GstMeta * meta)
+{
+  if (meta->info->api == GST_EST_RC_META_API_TYPE)
+    return FALSE;
+  return
+      GST_VIDEO_ENCODER_CLASS (gst_est_enc_parent_class)->transform_meta (venc,
+      frame, meta);
 }
 
 static GstFlowReturn
@@ -890,6 +903,7 @@ gst_est_enc_class_init (GstEstEncClass * klass)
   venc_class->start = gst_est_enc_start;
   venc_class->stop = gst_est_enc_stop;
   venc_class->set_format = gst_est_enc_set_format;
+  venc_class->transform_meta = gst_est_enc_transform_meta;
   venc_class->handle_frame = gst_est_enc_handle_frame;
   venc_class->finish = gst_est_enc_finish;
   venc_class->flush = gst_est_enc_flush;

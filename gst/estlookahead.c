@@ -420,8 +420,13 @@ gst_est_lookahead_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     gst_buffer_unref (buf);
     return GST_FLOW_ERROR;
   }
-  r = est_lookahead_push (self->la, GST_VIDEO_FRAME_PLANE_DATA (&vf, 0),
-      GST_VIDEO_FRAME_PLANE_STRIDE (&vf, 0));
+  EstLookaheadPicture pic = { {NULL}
+  };
+  for (guint i = 0; i < GST_VIDEO_FRAME_N_PLANES (&vf) && i < 3; i++) {
+    pic.plane[i] = GST_VIDEO_FRAME_PLANE_DATA (&vf, i);
+    pic.stride[i] = GST_VIDEO_FRAME_PLANE_STRIDE (&vf, i);
+  }
+  r = est_lookahead_push (self->la, &pic);
   gst_video_frame_unmap (&vf);
   g_assert (r == 0);
   g_queue_push_tail (&self->queue, buf);
@@ -462,6 +467,12 @@ setup (GstEstLookahead * self, GstCaps * caps)
   c.bit_depth = GST_VIDEO_FORMAT_INFO_DEPTH (fi, 0) +
       GST_VIDEO_FORMAT_INFO_SHIFT (fi, 0);
   c.cpu_flags = est_cpu_flags ();
+  if (GST_VIDEO_INFO_N_COMPONENTS (&info) >= 3) {
+    c.chroma = GST_VIDEO_INFO_N_PLANES (&info) == 2 ?
+        EST_LOOKAHEAD_CHROMA_INTERLEAVED : EST_LOOKAHEAD_CHROMA_PLANAR;
+    c.chroma_shift_x = GST_VIDEO_FORMAT_INFO_W_SUB (fi, 1);
+    c.chroma_shift_y = GST_VIDEO_FORMAT_INFO_H_SUB (fi, 1);
+  }
 
   est_lookahead_free (self->la);
   self->la = est_lookahead_new (&c);

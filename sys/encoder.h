@@ -150,6 +150,9 @@ typedef struct EstRoi
 typedef struct EstEncodeParams
 {
   gboolean force_keyframe;      /* an IDR / key frame */
+  /* A key frame advised (estlookahead): made where the library can force
+   * one, else left to the library. */
+  gboolean keyframe_hint;
   gint qp;                      /* absolute frame QP; 0 = rate control decides */
   gfloat qp_offset;             /* added to the frame QP the rate control picks */
   /* Per-block QP offsets, row-major, map_width x map_height blocks of

@@ -1091,7 +1091,8 @@ svtav1_encode (EstEncoder * enc, const GstVideoFrame * frame,
   fill_picture (s, frame);
   s->input.pts = (int64_t) s->next_number;
   s->input.qp = qp;
-  s->input.pic_type = (params->force_keyframe || s->all_keyframes) &&
+  s->input.pic_type = (params->force_keyframe || params->keyframe_hint ||
+      s->all_keyframes) &&
       s->can_force_keyframe ? EB_AV1_KEY_PICTURE : EB_AV1_INVALID_PICTURE;
   s->input.flags = 0;
   s->input.metadata = NULL;

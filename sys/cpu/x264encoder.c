@@ -406,7 +406,8 @@ x264_encode (EstEncoder * enc, const GstVideoFrame * frame, guint64 frame_id,
   set_planes (x, &pic, frame);
   pic.i_pts = (int64_t) pts;
   pic.opaque = GSIZE_TO_POINTER ((gsize) frame_id);
-  pic.i_type = params->force_keyframe ? X264_TYPE_IDR : X264_TYPE_AUTO;
+  pic.i_type = params->force_keyframe || params->keyframe_hint ?
+      X264_TYPE_IDR : X264_TYPE_AUTO;
   if (params->qp > 0) {
     if (x->param.rc.i_rc_method == X264_RC_CQP) {
       g_set_error (error, EST_ENCODER_ERROR, EST_ENCODER_ERROR_UNSUPPORTED,

@@ -860,7 +860,8 @@ x265_encode (EstEncoder * enc, const GstVideoFrame * frame, guint64 frame_id,
   slot->frame_id = frame_id;
   slot->pts = pts;
   pic->userData = slot;
-  pic->sliceType = params->force_keyframe ? X265_TYPE_IDR : X265_TYPE_AUTO;
+  pic->sliceType = params->force_keyframe || params->keyframe_hint ?
+      X265_TYPE_IDR : X265_TYPE_AUTO;
 
   if (est_encoder_block_offsets (params, x->block, x->blocks_w, x->blocks_h,
           x->offsets)) {

@@ -100,6 +100,14 @@ config (int lookahead)
   return c;
 }
 
+/* Pushes a luma plane (chroma left out of the configuration). */
+static int
+push (EstLookahead * la, const void *luma, ptrdiff_t stride)
+{
+  EstLookaheadPicture pic = { {luma}, {stride} };
+  return est_lookahead_push (la, &pic);
+}
+
 typedef struct
 {
   int n;
@@ -126,7 +134,7 @@ run (const EstLookaheadConfig * c, int n, void (*make) (int, uint8_t *),
   for (int i = 0; i <= n; i++) {
     if (i < n) {
       make (i, frame);
-      CHECK (est_lookahead_push (la, frame, W) == 0, "push %d refused", i);
+      CHECK (push (la, frame, W) == 0, "push %d refused", i);
     }
     while (est_lookahead_pop (la, i == n, &f)) {
       int k = (int) f.index;
@@ -336,7 +344,7 @@ spatial (int depth, float *flat, float *busy, float *dark)
   for (int i = 0; i < W * H; i++)
     p16[i] = (uint16_t) (p8[i] << (depth - 8));
   la = est_lookahead_new (&c);
-  CHECK (est_lookahead_push (la, depth > 8 ? (const void *) p16 : p8,
+  CHECK (push (la, depth > 8 ? (const void *) p16 : p8,
           depth > 8 ? W * 2 : W) == 0, "push refused");
   CHECK (est_lookahead_pop (la, 0, &f) == 1, "no lookahead: nothing out");
   CHECK (f.block == 16 && f.map_width == W / 16 && f.map_height == H / 16,
@@ -375,6 +383,60 @@ test_texture_and_dark_masking (void)
   }
 }
 
+/* Mean offset of a nearly flat luma picture with 4:2:0 chroma: flat, or
+ * the texture in U and V, planar or interleaved. */
+static float
+chroma_level (int textured, int interleaved)
+{
+  EstLookaheadConfig c = config (0);
+  const int cw = W / 2, ch = H / 2;
+  uint8_t *y = malloc (W * H), *u = malloc (cw * ch), *v = malloc (cw * ch);
+  uint8_t *uv = malloc (W * ch);
+  EstLookaheadFrame f;
+  double sum = 0;
+
+  c.mode = EST_LOOKAHEAD_MODE_AQ;
+  c.chroma = interleaved ? EST_LOOKAHEAD_CHROMA_INTERLEAVED :
+      EST_LOOKAHEAD_CHROMA_PLANAR;
+  c.chroma_shift_x = c.chroma_shift_y = 1;
+  rng_state = 99;
+  for (int i = 0; i < W * H; i++)
+    y[i] = (uint8_t) (128 + (int) (rnd () % 5) - 2);
+  for (int j = 0; j < ch; j++)
+    for (int i = 0; i < cw; i++) {
+      u[j * cw + i] = textured ? tex_a[j * TEX + i] : 128;
+      v[j * cw + i] = textured ? tex_b[j * TEX + i] : 128;
+      uv[j * W + 2 * i] = u[j * cw + i];
+      uv[j * W + 2 * i + 1] = v[j * cw + i];
+    }
+  EstLookaheadPicture planar = { {y, u, v}, {W, cw, cw} };
+  EstLookaheadPicture semi = { {y, uv, NULL}, {W, W, 0} };
+  EstLookahead *la = est_lookahead_new (&c);
+  CHECK (est_lookahead_push (la, interleaved ? &semi : &planar) == 0,
+      "push refused");
+  CHECK (est_lookahead_pop (la, 0, &f) == 1, "nothing out");
+  for (int b = 0; b < f.map_width * f.map_height; b++)
+    sum += f.qp_map[b];
+  est_lookahead_free (la);
+  free (y);
+  free (u);
+  free (v);
+  free (uv);
+  return (float) (sum / (f.map_width * f.map_height));
+}
+
+/* x264 counts chroma texture in the AQ energy: a flat luma area with busy
+ * colour gets a higher QP than a flat grey one. */
+static void
+test_chroma_energy (void)
+{
+  float flat = chroma_level (0, 0), busy = chroma_level (1, 0);
+  float busy_semi = chroma_level (1, 1);
+
+  CHECK (busy > flat + 3.0f, "busy chroma %.2f, flat %.2f", busy, flat);
+  CHECK (busy_semi == busy, "interleaved %.3f, planar %.3f", busy_semi, busy);
+}
+
 static void
 test_no_lookahead (void)
 {
@@ -401,8 +463,8 @@ test_quarter_size_and_reset (void)
   la = est_lookahead_new (&c);
   CHECK (la != NULL, "2600x1700 refused");
   for (int i = 0; i < 3; i++)
-    CHECK (est_lookahead_push (la, p, w) == 0, "push %d", i);
-  CHECK (est_lookahead_push (la, p, w) == -1, "a full lookahead took more");
+    CHECK (push (la, p, w) == 0, "push %d", i);
+  CHECK (push (la, p, w) == -1, "a full lookahead took more");
   CHECK (est_lookahead_pop (la, 0, &f) == 1, "nothing out when full");
   CHECK (f.block == 32 && f.map_width == (w / 4 + 7) / 8 &&
       f.map_height == (h / 4 + 7) / 8, "map %dx%d of %d", f.map_width,
@@ -410,7 +472,7 @@ test_quarter_size_and_reset (void)
   est_lookahead_reset (la);
   CHECK (est_lookahead_held (la) == 0, "reset kept %d frames",
       est_lookahead_held (la));
-  CHECK (est_lookahead_push (la, p, w) == 0, "push after reset");
+  CHECK (push (la, p, w) == 0, "push after reset");
   CHECK (est_lookahead_pop (la, 1, &f) == 1 && f.index == 0 &&
       f.key == EST_LOOKAHEAD_KEY_START, "after reset: frame %d, key %d",
       (int) f.index, f.key);
@@ -439,6 +501,7 @@ main (void)
   test_gop_stretches_on_still_content ();
   test_propagation ();
   test_texture_and_dark_masking ();
+  test_chroma_energy ();
   test_no_lookahead ();
   test_quarter_size_and_reset ();
 
