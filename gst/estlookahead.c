@@ -44,6 +44,7 @@
 #include "cpu.h"
 #include "estrcmeta.h"
 #include "lookahead.h"
+#include "qpoverlay.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_est_lookahead_debug);
 #define GST_CAT_DEFAULT gst_est_lookahead_debug
@@ -88,7 +89,7 @@ struct _GstEstLookahead
     EstLookaheadMode mode;
     gdouble aq_strength, dark_strength, propagation_strength;
     guint key_int, key_int_max;
-    gboolean roi_meta, force_key_units;
+    gboolean roi_meta, force_key_units, overlay;
   } prop;                       /* under the object lock */
 
   /* Streaming thread only. */
@@ -98,7 +99,7 @@ struct _GstEstLookahead
   guint held;                   /* buffers in queue */
   guint depth;                  /* of the running analysis */
   EstLookaheadMode mode;
-  gboolean roi_meta, force_key_units;
+  gboolean roi_meta, force_key_units, overlay;
   guint64 out_frames;
   GstClockTime last_end;
   Scene scene;
@@ -116,6 +117,7 @@ enum
   PROP_KEY_INT_MAX,
   PROP_ROI_META,
   PROP_FORCE_KEY_UNITS,
+  PROP_OVERLAY,
   N_PROPS
 };
 
@@ -292,6 +294,44 @@ add_rois (GstEstLookahead * self, GstBuffer * buf, const EstLookaheadFrame * f)
   g_array_free (rects, TRUE);
 }
 
+/* The decisions painted over the picture (the overlay property). */
+static GstBuffer *
+paint (GstEstLookahead * self, GstBuffer * buf, const EstLookaheadFrame * f)
+{
+  const GstVideoFormatInfo *fi = self->info.finfo;
+  GstVideoFrame vf;
+  EstQpOverlay o = { 0 };
+  void *planes[3] = { NULL };
+  ptrdiff_t strides[3] = { 0 };
+
+  if (!gst_video_frame_map (&vf, &self->info, buf, GST_MAP_READWRITE))
+    return buf;
+  o.width = GST_VIDEO_INFO_WIDTH (&self->info);
+  o.height = GST_VIDEO_INFO_HEIGHT (&self->info);
+  o.depth = GST_VIDEO_FORMAT_INFO_DEPTH (fi, 0);
+  o.msb = GST_VIDEO_FORMAT_INFO_SHIFT (fi, 0) > 0;
+  o.map = f->qp_map;
+  o.map_width = f->map_width;
+  o.map_height = f->map_height;
+  o.block = f->block;
+  o.offset = f->qp_offset;
+  planes[0] = GST_VIDEO_FRAME_COMP_DATA (&vf, 0);
+  strides[0] = GST_VIDEO_FRAME_COMP_STRIDE (&vf, 0);
+  if (GST_VIDEO_INFO_N_COMPONENTS (&self->info) >= 3) {
+    for (gint c = 1; c < 3; c++) {
+      planes[c] = GST_VIDEO_FRAME_COMP_DATA (&vf, c);
+      strides[c] = GST_VIDEO_FRAME_COMP_STRIDE (&vf, c);
+    }
+    o.chroma_shift_x = GST_VIDEO_FORMAT_INFO_W_SUB (fi, 1);
+    o.chroma_shift_y = GST_VIDEO_FORMAT_INFO_H_SUB (fi, 1);
+    o.chroma_step = GST_VIDEO_FRAME_COMP_PSTRIDE (&vf, 1) /
+        (o.depth > 8 ? 2 : 1);
+  }
+  est_qp_overlay_paint (&o, planes, strides);
+  gst_video_frame_unmap (&vf);
+  return buf;
+}
+
 static GstFlowReturn
 push_frame (GstEstLookahead * self, GstBuffer * buf,
     const EstLookaheadFrame * f)
@@ -311,6 +351,8 @@ push_frame (GstEstLookahead * self, GstBuffer * buf,
   m->scene = (guint) f->scene;
   if (self->roi_meta)
     add_rois (self, buf, f);
+  if (self->overlay)
+    buf = paint (self, buf, f);
   track_scene (self, f, buf);
   GST_LOG_OBJECT (self, "frame %" G_GINT64_FORMAT ": key %s, scene %d, "
       "offset %.2f%s%s%s", f->index, key_name (f->key), f->scene,
@@ -460,6 +502,7 @@ setup (GstEstLookahead * self, GstCaps * caps)
   c.key_int_max = (int) self->prop.key_int_max;
   self->roi_meta = self->prop.roi_meta;
   self->force_key_units = self->prop.force_key_units;
+  self->overlay = self->prop.overlay;
   GST_OBJECT_UNLOCK (self);
   c.width = GST_VIDEO_INFO_WIDTH (&info);
   c.height = GST_VIDEO_INFO_HEIGHT (&info);
@@ -657,6 +700,9 @@ gst_est_lookahead_set_property (GObject * object, guint prop_id,
     case PROP_FORCE_KEY_UNITS:
       self->prop.force_key_units = g_value_get_boolean (value);
       break;
+    case PROP_OVERLAY:
+      self->prop.overlay = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -698,6 +744,9 @@ gst_est_lookahead_get_property (GObject * object, guint prop_id,
       break;
     case PROP_FORCE_KEY_UNITS:
       g_value_set_boolean (value, self->prop.force_key_units);
+      break;
+    case PROP_OVERLAY:
+      g_value_set_boolean (value, self->prop.overlay);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -787,6 +836,10 @@ gst_est_lookahead_class_init (GstEstLookaheadClass * klass)
   properties[PROP_FORCE_KEY_UNITS] = g_param_spec_boolean ("force-key-units",
       "Force key units", "Also send a force-key-unit event before each key "
       "frame it places", FALSE, ready);
+  properties[PROP_OVERLAY] = g_param_spec_boolean ("overlay", "Overlay",
+      "Debug: paint the QP offsets over the video (blue-green: lower QP, "
+      "red: higher) with the block grid; the encoder then codes the "
+      "painted picture", FALSE, ready);
   g_object_class_install_properties (gobject_class, N_PROPS, properties);
 
   element_class->change_state = gst_est_lookahead_change_state;

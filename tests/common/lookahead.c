@@ -15,6 +15,7 @@
 
 #include "cpu.h"
 #include "lookahead.h"
+#include "qpoverlay.h"
 
 static int failures;
 
@@ -437,6 +438,44 @@ test_chroma_energy (void)
   CHECK (busy_semi == busy, "interleaved %.3f, planar %.3f", busy_semi, busy);
 }
 
+/* The overlay tints lower-QP blocks blue-green and higher-QP blocks red,
+ * and darkens the block grid on luma; 8-bit planar and 16-bit
+ * interleaved (P010) alike. */
+static void
+test_overlay (void)
+{
+  const float map[2] = { -8, 8 };
+  EstQpOverlay o = { 32, 16, 8, 0, 1, 1, 1, map, 2, 1, 16, 0 };
+  uint8_t y[32 * 16], u[16 * 8], v[16 * 8];
+  uint16_t y16[32 * 16], uv16[32 * 8];
+  void *planes[3] = { y, u, v };
+  ptrdiff_t strides[3] = { 32, 16, 16 };
+
+  memset (y, 200, sizeof (y));
+  memset (u, 128, sizeof (u));
+  memset (v, 128, sizeof (v));
+  est_qp_overlay_paint (&o, planes, strides);
+  CHECK (y[0] == 100 && y[16] == 100 && y[32 * 5 + 5] == 200 &&
+      y[32 * 5 + 16] == 100, "grid: %d %d %d %d", y[0], y[16],
+      y[32 * 5 + 5], y[32 * 5 + 16]);
+  CHECK (u[3] > 128 && v[3] < 128, "lower QP: u %d v %d", u[3], v[3]);
+  CHECK (u[12] < 128 && v[12] > 128, "higher QP: u %d v %d", u[12], v[12]);
+
+  for (int i = 0; i < 32 * 16; i++)
+    y16[i] = 200 << 8;
+  for (int i = 0; i < 32 * 8; i++)
+    uv16[i] = 128 << 8;
+  o.depth = 10;
+  o.msb = 1;
+  o.chroma_step = 2;
+  void *p16[3] = { y16, uv16, uv16 + 1 };
+  ptrdiff_t s16[3] = { 64, 64, 64 };
+  est_qp_overlay_paint (&o, p16, s16);
+  CHECK (y16[0] == 100 << 8 && (uv16[2 * 3] >> 8) == u[3] &&
+      (uv16[2 * 3 + 1] >> 8) == v[3] && (uv16[2 * 12 + 1] >> 8) == v[12],
+      "P010: y %d u %d v %d", y16[0] >> 8, uv16[6] >> 8, uv16[7] >> 8);
+}
+
 static void
 test_no_lookahead (void)
 {
@@ -502,6 +541,7 @@ main (void)
   test_propagation ();
   test_texture_and_dark_masking ();
   test_chroma_energy ();
+  test_overlay ();
   test_no_lookahead ();
   test_quarter_size_and_reset ();
 
