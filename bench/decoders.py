@@ -35,10 +35,11 @@ their own direct-rendering pool (get_output_buffer) too. fakevideosink
 (gst-plugins-bad) accepts GstVideoMeta, as real video sinks do: estdec
 pushes the buffers libavcodec decoded into, avdec renders into
 downstream's pool. But GstVideoDecoder's finish_frame makes the output
-buffer writable, and a picture libavcodec still holds as a reference is
-not (estdec's and gst-libav's get_buffer2 keep it referenced and mapped
-for writing), so GStreamer copies it whole into new memory: an implicit
-copy, logged by the GST_PERFORMANCE category ("_sysmem_copy: memcpy").
+buffer writable, and a picture libavcodec still holds as a reference and
+keeps mapped for writing cannot share its memory (gst-libav's
+get_buffer2 does; estdec maps a finished picture for reading only), so
+GStreamer copies it whole into new memory: an implicit copy, logged by
+the GST_PERFORMANCE category ("_sysmem_copy: memcpy").
 For AV1, estdec pushes the pictures dav1d allocated from its own pool,
 wrapped without a copy (one copy with fakesink, as for H.264); av1dec
 always copies out of libaom's image; FFmpeg's -f null copies nothing. Which path each decoder took is

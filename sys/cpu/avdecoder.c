@@ -325,9 +325,20 @@ frame_buffer (const AVFrame * f)
    * size: the meta must say the same, or the picture is copied. */
   for (guint i = 0; same && i < m->n_planes; i++)
     same = f->data[i] == l->map.data + m->offset[i];
-  if (same)
-    return gst_buffer_ref (l->buffer);
-  return copy_visible (f);
+  if (!same)
+    return copy_visible (f);
+  /* A finished picture is only read from now on (as a reference). Held
+   * mapped for writing, its memory could not join the buffer GStreamer's
+   * finish_frame makes writable, and GStreamer would copy it whole. The
+   * pool's system memory keeps its address across maps. */
+  if (l->map.flags & GST_MAP_WRITE) {
+    guint8 *data = l->map.data;
+    gst_buffer_unmap (l->buffer, &l->map);
+    if (!gst_buffer_map (l->buffer, &l->map, GST_MAP_READ) ||
+        l->map.data != data)
+      g_error ("a decoded picture moved in memory");
+  }
+  return gst_buffer_ref (l->buffer);
 }
 
 static void
