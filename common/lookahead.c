@@ -54,6 +54,12 @@ typedef struct
   float *energy;                /* log2 of the AQ energy of each block */
   uint8_t *mean;
   float *propagate;             /* scratch of pop */
+  /* Per block, for the propagation: the share of its information inter
+   * prediction saves (0 when coded intra), the first block its vector
+   * lands on and the vector's offset within it, in samples. */
+  float *share;
+  int32_t *target;
+    uint8_t (*frac)[2];
   int64_t index;
   int has_prev;                 /* inter and mv are valid */
   double intra_sum, inter_sum, variance_sum;
@@ -97,8 +103,11 @@ slot_init (Slot * s, const EstLookahead * la)
   s->energy = malloc (nb * sizeof (*s->energy));
   s->mean = malloc (nb);
   s->propagate = malloc (nb * sizeof (*s->propagate));
+  s->share = malloc (nb * sizeof (*s->share));
+  s->target = malloc (nb * sizeof (*s->target));
+  s->frac = malloc (nb * sizeof (*s->frac));
   return s->plane && s->intra && s->inter && s->mv && s->variance &&
-      s->energy && s->mean && s->propagate;
+      s->energy && s->share && s->target && s->frac && s->mean && s->propagate;
 }
 
 static void
@@ -112,6 +121,9 @@ slot_clear (Slot * s)
   free (s->energy);
   free (s->mean);
   free (s->propagate);
+  free (s->share);
+  free (s->target);
+  free (s->frac);
 }
 
 EstLookahead *
@@ -446,6 +458,27 @@ block_energy (const EstLookahead * la, const EstLookaheadPicture * pic,
   return (float) log2 (energy > 1.0 ? energy : 1.0);
 }
 
+/* What the propagation needs of a frame, once its vectors are known. */
+static void
+prepare_propagation (const EstLookahead * la, Slot * s)
+{
+  for (int by = 0; by < la->bh; by++) {
+    for (int bx = 0; bx < la->bw; bx++) {
+      int b = by * la->bw + bx;
+      /* Vectors keep the block inside the copy: the four blocks it
+       * overlaps exist wherever the overlap is not empty. */
+      int rx = bx * BLOCK + s->mv[b][0], ry = by * BLOCK + s->mv[b][1];
+      float intra = (float) s->intra[b] + 1.0f;
+      float share = 1.0f - ((float) s->inter[b] + 1.0f) / intra;
+
+      s->share[b] = share > 0.0f ? share : 0.0f;
+      s->target[b] = (ry >> 3) * la->bw + (rx >> 3);
+      s->frac[b][0] = (uint8_t) (rx & 7);
+      s->frac[b][1] = (uint8_t) (ry & 7);
+    }
+  }
+}
+
 int
 est_lookahead_push (EstLookahead * la, const EstLookaheadPicture * pic)
 {
@@ -482,11 +515,13 @@ est_lookahead_push (EstLookahead * la, const EstLookaheadPicture * pic)
     memcpy (s->inter, s->intra, (size_t) la->nb * sizeof (*s->inter));
     memset (s->mv, 0, (size_t) la->nb * sizeof (*s->mv));
     s->inter_sum = s->intra_sum;
+    prepare_propagation (la, s);
     s->candidate = 1;
     s->ratio = 1;
   } else {
     prev = slot_of (la, la->pushed - 1);
     s->inter_sum = inter_frame (la, s, prev, 1, &ac, &sad0);
+    prepare_propagation (la, s);
     s->ratio = s->inter_sum / (s->intra_sum > 0 ? s->intra_sum : 1);
     s->candidate = s->ratio > CANDIDATE_RATIO;
     s->fade = s->candidate && ac <= CANDIDATE_RATIO * s->intra_sum;
@@ -543,36 +578,30 @@ static void
 propagate (EstLookahead * la)
 {
   const int64_t first = la->popped, last = la->pushed - 1;
+  const int bw = la->bw;
 
   for (int64_t i = first; i <= last; i++)
     memset (slot_of (la, i)->propagate, 0, (size_t) la->nb * sizeof (float));
   for (int64_t i = last; i > first; i--) {
     const Slot *s = slot_of (la, i);
-    Slot *ref = slot_of (la, i - 1);
+    float *ref = slot_of (la, i - 1)->propagate;
 
     if (is_cut (s) || s->flash)
       continue;
-    for (int by = 0; by < la->bh; by++) {
-      for (int bx = 0; bx < la->bw; bx++) {
-        int b = by * la->bw + bx;
-        float intra = (float) s->intra[b] + 1.0f;
-        float amount = (s->propagate[b] + intra) *
-            (1.0f - ((float) s->inter[b] + 1.0f) / intra);
-        if (amount <= 0.0f)
-          continue;
-        /* The reference area at the block's vector, over up to four
-         * blocks, each getting its share of the overlap. */
-        int rx = bx * BLOCK + s->mv[b][0], ry = by * BLOCK + s->mv[b][1];
-        int x0 = rx >> 3, y0 = ry >> 3;
-        float fx = (float) (rx & 7) / BLOCK, fy = (float) (ry & 7) / BLOCK;
-        float w[4] = { (1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy,
-          fx * fy
-        };
-        for (int k = 0; k < 4; k++) {
-          int xx = x0 + (k & 1), yy = y0 + (k >> 1);
-          if (w[k] > 0 && xx >= 0 && xx < la->bw && yy >= 0 && yy < la->bh)
-            ref->propagate[yy * la->bw + xx] += amount * w[k];
-        }
+    for (int b = 0; b < la->nb; b++) {
+      if (s->share[b] <= 0.0f)
+        continue;
+      /* Over up to four blocks, each getting its share of the overlap. */
+      float amount = (s->propagate[b] + (float) s->intra[b] + 1.0f) *
+          s->share[b] / (BLOCK * BLOCK);
+      const int t = s->target[b], fx = s->frac[b][0], fy = s->frac[b][1];
+      ref[t] += amount * (float) ((BLOCK - fx) * (BLOCK - fy));
+      if (fx)
+        ref[t + 1] += amount * (float) (fx * (BLOCK - fy));
+      if (fy) {
+        ref[t + bw] += amount * (float) ((BLOCK - fx) * fy);
+        if (fx)
+          ref[t + bw + 1] += amount * (float) (fx * fy);
       }
     }
   }
