@@ -295,7 +295,7 @@ add_rois (GstEstLookahead * self, GstBuffer * buf, const EstLookaheadFrame * f)
 }
 
 /* The decisions painted over the picture (the overlay property). */
-static GstBuffer *
+static void
 paint (GstEstLookahead * self, GstBuffer * buf, const EstLookaheadFrame * f)
 {
   const GstVideoFormatInfo *fi = self->info.finfo;
@@ -305,7 +305,7 @@ paint (GstEstLookahead * self, GstBuffer * buf, const EstLookaheadFrame * f)
   ptrdiff_t strides[3] = { 0 };
 
   if (!gst_video_frame_map (&vf, &self->info, buf, GST_MAP_READWRITE))
-    return buf;
+    return;
   o.width = GST_VIDEO_INFO_WIDTH (&self->info);
   o.height = GST_VIDEO_INFO_HEIGHT (&self->info);
   o.depth = GST_VIDEO_FORMAT_INFO_DEPTH (fi, 0);
@@ -329,7 +329,6 @@ paint (GstEstLookahead * self, GstBuffer * buf, const EstLookaheadFrame * f)
   }
   est_qp_overlay_paint (&o, planes, strides);
   gst_video_frame_unmap (&vf);
-  return buf;
 }
 
 static GstFlowReturn
@@ -352,7 +351,7 @@ push_frame (GstEstLookahead * self, GstBuffer * buf,
   if (self->roi_meta)
     add_rois (self, buf, f);
   if (self->overlay)
-    buf = paint (self, buf, f);
+    paint (self, buf, f);
   track_scene (self, f, buf);
   GST_LOG_OBJECT (self, "frame %" G_GINT64_FORMAT ": key %s, scene %d, "
       "offset %.2f%s%s%s", f->index, key_name (f->key), f->scene,
@@ -361,19 +360,16 @@ push_frame (GstEstLookahead * self, GstBuffer * buf,
 
   if (f->key != EST_LOOKAHEAD_KEY_NONE && self->force_key_units) {
     GstClockTime ts = GST_BUFFER_PTS (buf);
-    GstSegment *seg = NULL;
     GstEvent *seg_ev = gst_pad_get_sticky_event (self->srcpad,
         GST_EVENT_SEGMENT, 0);
     GstClockTime running = GST_CLOCK_TIME_NONE, stream = GST_CLOCK_TIME_NONE;
 
     if (seg_ev) {
-      const GstSegment *s;
-      gst_event_parse_segment (seg_ev, &s);
-      seg = gst_segment_copy (s);
-      gst_event_unref (seg_ev);
+      const GstSegment *seg;
+      gst_event_parse_segment (seg_ev, &seg);
       running = gst_segment_to_running_time (seg, GST_FORMAT_TIME, ts);
       stream = gst_segment_to_stream_time (seg, GST_FORMAT_TIME, ts);
-      gst_segment_free (seg);
+      gst_event_unref (seg_ev);
     }
     gst_pad_push_event (self->srcpad,
         gst_video_event_new_downstream_force_key_unit (ts, stream, running,

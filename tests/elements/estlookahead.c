@@ -615,6 +615,34 @@ GST_START_TEST (test_caps_change_restarts)
 
 GST_END_TEST;
 
+/* 12. overlay paints the decisions over the picture (and only then). */
+GST_START_TEST (test_overlay_paints)
+{
+  for (gint on = 0; on < 2; on++) {
+    GstHarness *h = gst_harness_new_parse (on ? "estlookahead "
+        "lookahead-depth=0 overlay=true" : "estlookahead lookahead-depth=0");
+    GstBuffer *in, *out;
+    GstMapInfo a, b;
+
+    gst_harness_set_src_caps_str (h, CAPS ("I420"));
+    in = gst_buffer_new_allocate (NULL, W * H * 3 / 2, NULL);
+    gst_buffer_memset (in, 0, 128, W * H * 3 / 2);
+    out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
+    fail_unless (rc_meta (out) != NULL);
+    gst_buffer_map (in, &a, GST_MAP_READ);
+    gst_buffer_map (out, &b, GST_MAP_READ);
+    fail_unless ((memcmp (a.data, b.data, a.size) != 0) == on,
+        "overlay=%d: the picture %s", on, on ? "is unchanged" : "changed");
+    gst_buffer_unmap (in, &a);
+    gst_buffer_unmap (out, &b);
+    gst_buffer_unref (in);
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 estlookahead_suite (void)
 {
@@ -635,6 +663,7 @@ estlookahead_suite (void)
   tcase_add_test (tc, test_eos_and_flush);
   tcase_add_test (tc, test_allocation_asks_for_the_frames_held);
   tcase_add_test (tc, test_caps_change_restarts);
+  tcase_add_test (tc, test_overlay_paints);
   return s;
 }
 
