@@ -345,7 +345,8 @@ static void
 ask_lookahead (GstEstEnc * self, EstEncoderConfig * c)
 {
   GstQuery *q = gst_query_new_custom (GST_QUERY_CUSTOM,
-      gst_structure_new_empty (GST_EST_LOOKAHEAD_QUERY));
+      gst_structure_new (GST_EST_LOOKAHEAD_QUERY, "speed-preset", G_TYPE_INT,
+          (gint) c->speed_preset, NULL));
 
   if (gst_pad_peer_query (GST_VIDEO_ENCODER_SINK_PAD (self), q)) {
     const GstStructure *s = gst_query_get_structure (q);
