@@ -554,11 +554,11 @@ is_cut (const Slot * s)
  * last key frame (its scenecut 40, minimum interval a tenth of the
  * maximum). */
 static int
-is_cut_at (const EstLookahead * la, const Slot * s)
+is_cut_after (const EstLookahead * la, const Slot * s, int64_t last_key)
 {
   const double kmax = la->c.key_int_max > 0 ? la->c.key_int_max : 250;
   const double kmin = kmax / 10 > 1 ? kmax / 10 : 1;
-  const double since = (double) (s->index - la->last_key);
+  const double since = (double) (s->index - last_key);
   double bias;
 
   if (!is_cut (s))
@@ -570,6 +570,46 @@ is_cut_at (const EstLookahead * la, const Slot * s)
   else
     bias = 0.1 + 0.3 * (since - kmin) / (kmax > kmin ? kmax - kmin : 1);
   return s->ratio >= 1.0 - (bias < 0.4 ? bias : 0.4);
+}
+
+static int
+is_cut_at (const EstLookahead * la, const Slot * s)
+{
+  return is_cut_after (la, s, la->last_key);
+}
+
+/* Whether index is in a slot that still holds it: held, or among the
+ * frames kept before the oldest held. */
+static int
+available (const EstLookahead * la, int64_t index)
+{
+  return index >= 0 && index < la->pushed && index > la->pushed - la->n_slots;
+}
+
+int
+est_lookahead_get_copy (const EstLookahead * la, int64_t index,
+    const uint8_t ** plane, ptrdiff_t *stride, int *width, int *height)
+{
+  if (!available (la, index))
+    return -1;
+  *plane = la->slots[index % la->n_slots].plane;
+  *stride = la->pw;
+  *width = la->dw;
+  *height = la->dh;
+  return 0;
+}
+
+int
+est_lookahead_scene_span (const EstLookahead * la, int64_t index)
+{
+  int64_t i;
+
+  if (!available (la, index))
+    return 0;
+  for (i = index + 1; i < la->pushed; i++)
+    if (is_cut_after (la, &la->slots[i % la->n_slots], la->last_key))
+      break;
+  return (int) (i - index);
 }
 
 /* Macroblock-tree: fills the oldest frame's propagate from the frames held
@@ -618,7 +658,7 @@ est_lookahead_pop (EstLookahead * la, int flush, EstLookaheadFrame * out)
   if (held == 0 || (!flush && held <= c->lookahead))
     return 0;
   s = slot_of (la, la->popped);
-  if (c->mode == EST_LOOKAHEAD_MODE_FULL)
+  if (c->mode != EST_LOOKAHEAD_MODE_AQ)
     propagate (la);
 
   for (int b = 0; b < la->nb; b++) {
@@ -626,7 +666,7 @@ est_lookahead_pop (EstLookahead * la, int flush, EstLookaheadFrame * out)
     if (s->mean[b] < 64)
       o -= c->dark_strength * 2.0 * (64 - (s->mean[b] > 16 ? s->mean[b] :
               16)) / 48.0;
-    if (c->mode == EST_LOOKAHEAD_MODE_FULL) {
+    if (c->mode != EST_LOOKAHEAD_MODE_AQ) {
       double intra = s->intra[b] + 1.0;
       o -= c->propagation_strength * 2.0 * log2 ((intra +
               s->propagate[b]) / intra);
@@ -639,8 +679,7 @@ est_lookahead_pop (EstLookahead * la, int flush, EstLookaheadFrame * out)
     sum += o;
   }
   /* Full mode splits off the frame level; aq mode keeps it in the map. */
-  float mean = c->mode == EST_LOOKAHEAD_MODE_FULL ? (float) (sum / la->nb) :
-      0.0f;
+  float mean = c->mode != EST_LOOKAHEAD_MODE_AQ ? (float) (sum / la->nb) : 0.0f;
   for (int b = 0; b < la->nb; b++)
     la->map[b] = la->offsets[b] - mean;
 
@@ -650,7 +689,7 @@ est_lookahead_pop (EstLookahead * la, int flush, EstLookaheadFrame * out)
   if (cut)
     la->scene++;
   out->scene = la->scene;
-  if (c->mode != EST_LOOKAHEAD_MODE_FULL) {
+  if (c->mode == EST_LOOKAHEAD_MODE_AQ) {
     if (cut)
       la->last_key = s->index;
   } else {

@@ -28,6 +28,9 @@ typedef enum
 {
   EST_LOOKAHEAD_MODE_AQ,        /* per-block spatial offsets only */
   EST_LOOKAHEAD_MODE_FULL,      /* + propagation, frame offsets, key frames */
+  /* As full; the caller also chooses a quality per scene from probe
+   * encodes of the copies (est_lookahead_get_copy). */
+  EST_LOOKAHEAD_MODE_TARGET_QUALITY,
 } EstLookaheadMode;
 
 typedef enum
@@ -103,6 +106,21 @@ int est_lookahead_push (EstLookahead * la, const EstLookaheadPicture * pic);
  * follow it or flush is set. Returns 1 with *out filled, 0 when none is
  * ready. */
 int est_lookahead_pop (EstLookahead * la, int flush, EstLookaheadFrame * out);
+
+/* The downscaled 8-bit luma copy of frame index (as in EstLookaheadFrame):
+ * a frame held or the last one popped. *width x *height samples (the copy's
+ * size: half the frame's, quarter from 2560x1600), rows *stride bytes
+ * apart. Valid until the next push or reset. Returns 0, or -1 when the
+ * frame is no longer (or not yet) held. */
+int est_lookahead_get_copy (const EstLookahead * la, int64_t index,
+    const uint8_t ** plane, ptrdiff_t * stride, int *width, int *height);
+
+/* How many frames from index (the last one popped, or one held) belong to
+ * its scene as far as the window shows: index itself and the frames held
+ * after it up to the next scene cut (exclusive) or the newest frame held.
+ * The cut threshold is taken as at the last key frame decided. Returns 0
+ * when index is not available. */
+int est_lookahead_scene_span (const EstLookahead * la, int64_t index);
 
 /* Frames pushed and not yet popped. */
 int est_lookahead_held (const EstLookahead * la);

@@ -22,6 +22,7 @@
 
 #include "estenc.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "device.h"
@@ -64,6 +65,8 @@ typedef struct
   gchar *profile;               /* config.profile points here */
   gchar *option_string;         /* config.option_string points here */
   EstEncoder *encoder;
+  /* The library refused the CRF of a GstEstRcMeta: warned once. */
+  gboolean quality_refused;
 } GstEstEncPrivate;
 
 G_DEFINE_TYPE_WITH_CODE (GstEstEnc, gst_est_enc, GST_TYPE_VIDEO_ENCODER,
@@ -342,7 +345,8 @@ static void
 ask_lookahead (GstEstEnc * self, EstEncoderConfig * c)
 {
   GstQuery *q = gst_query_new_custom (GST_QUERY_CUSTOM,
-      gst_structure_new_empty (GST_EST_LOOKAHEAD_QUERY));
+      gst_structure_new (GST_EST_LOOKAHEAD_QUERY, "speed-preset", G_TYPE_INT,
+          (gint) c->speed_preset, NULL));
 
   if (gst_pad_peer_query (GST_VIDEO_ENCODER_SINK_PAD (self), q)) {
     const GstStructure *s = gst_query_get_structure (q);
@@ -388,6 +392,7 @@ open_session (GstEstEnc * self)
   priv->option_string = g_strdup (priv->prop.option_string);
   priv->rc_changed = FALSE;
   GST_OBJECT_UNLOCK (self);
+  priv->quality_refused = FALSE;
   c->info = in->info;
   c->annexb = format->annexb;
   c->repeat_headers = format->repeat_headers;
@@ -496,6 +501,35 @@ apply_rate_control_changes (GstEstEnc * self)
   GST_OBJECT_UNLOCK (self);
 }
 
+/* The CRF estlookahead chose for the scene (target-quality mode), in the
+ * crf modes: a reconfiguration when it changes. x264 takes it; x265 3.5
+ * and SVT-AV1 1.4 cannot change it while running: warned once, the
+ * encode goes on at the crf it opened with. */
+static void
+apply_meta_quality (GstEstEnc * self, gdouble quality)
+{
+  GstEstEncPrivate *priv = get_priv (self);
+  EstEncoderConfig c = priv->config;
+  GError *err = NULL;
+
+  if (quality < 0 || priv->quality_refused ||
+      (c.rate_control != EST_RATE_CONTROL_CRF &&
+          c.rate_control != EST_RATE_CONTROL_CAPPED_CRF) ||
+      fabs (quality - c.crf) < 0.005)
+    return;
+  c.crf = quality;
+  if (est_encoder_reconfigure (priv->encoder, &c, &err)) {
+    GST_DEBUG_OBJECT (self, "crf %.2f from the rate-control meta", quality);
+    priv->config = c;
+    return;
+  }
+  GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS, ("%s", err->message),
+      ("the quality chosen by estlookahead (crf %.2f) is not applied: "
+          "keeping crf %g", quality, priv->config.crf));
+  g_clear_error (&err);
+  priv->quality_refused = TRUE;
+}
+
 /* ROI metas with a delta-qp in any roi/ parameter structure. */
 /* Rate-control advice from estlookahead, as far as the library can take
  * it: x264 and x265 read per-block offsets except in cqp; SVT-AV1 1.4 takes
@@ -509,6 +543,7 @@ apply_rc_meta (GstEstEnc * self, const GstEstRcMeta * m,
 
   if (m->frame_type == GST_EST_RC_FRAME_TYPE_IDR)
     params->keyframe_hint = TRUE;
+  apply_meta_quality (self, m->quality);
   if (GST_EST_ENC_GET_CLASS (self)->codec == EST_CODEC_AV1) {
     if (cqp)
       params->qp_offset = m->qp_offset;

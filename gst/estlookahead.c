@@ -19,6 +19,12 @@
  * #GstVideoRegionOfInterestMeta (`roi/estuary`, `delta-qp`) and send
  * force-key-unit events at its key frames.
  *
+ * In `mode=target-quality` it also chooses, per scene, the CRF at which
+ * the encoder reaches #GstEstLookahead:target-quality (MS-SSIM of luma in
+ * dB), from a few probe encodes of the downscaled copies of the scene's
+ * frames in the window, and puts it in the meta's `quality`; the Estuary
+ * encoders in `rate-control=crf` follow it.
+ *
  * An element message `estlookahead-scene` is posted at the end of each
  * scene with its frames and what was decided.
  *
@@ -27,6 +33,10 @@
  * gst-launch-1.0 filesrc location=in.y4m ! y4mdec ! \
  *     estlookahead lookahead-depth=25 ! esth264enc rate-control=cbr \
  *     bitrate=2000 tune=zerolatency ! h264parse ! mp4mux ! \
+ *     filesink location=out.mp4
+ * gst-launch-1.0 filesrc location=in.y4m ! y4mdec ! \
+ *     estlookahead mode=target-quality target-quality=18 ! \
+ *     esth264enc rate-control=crf ! h264parse ! mp4mux ! \
  *     filesink location=out.mp4
  * ]|
  */
@@ -45,6 +55,7 @@
 #include "estrcmeta.h"
 #include "lookahead.h"
 #include "qpoverlay.h"
+#include "qualityprobe.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_est_lookahead_debug);
 #define GST_CAT_DEFAULT gst_est_lookahead_debug
@@ -65,6 +76,7 @@ static GstStaticPadTemplate src_templ = GST_STATIC_PAD_TEMPLATE ("src",
 #define DEFAULT_STRENGTH 1.0
 #define DEFAULT_KEY_INT 0
 #define DEFAULT_KEY_INT_MAX 250
+#define DEFAULT_TARGET_QUALITY 18.0
 /* Encoders that read ROI meta limit the count (Intel's: 256). */
 #define MAX_ROIS 255
 
@@ -76,6 +88,7 @@ typedef struct
   GstClockTime start_time;
   guint frames, still, keys;
   gdouble intra, inter, qp;
+  gdouble quality;              /* target-quality: the CRF chosen, else < 0 */
 } Scene;
 
 struct _GstEstLookahead
@@ -90,7 +103,11 @@ struct _GstEstLookahead
     gdouble aq_strength, dark_strength, propagation_strength;
     guint key_int, key_int_max;
     gboolean roi_meta, force_key_units, overlay;
+    gdouble target_quality;
   } prop;                       /* under the object lock */
+  /* The speed preset the Estuary encoder downstream said it uses (the
+   * query), for the probes; under the object lock. */
+  EstSpeedPreset encoder_preset;
 
   /* Streaming thread only. */
   GstVideoInfo info;
@@ -103,6 +120,12 @@ struct _GstEstLookahead
   guint64 out_frames;
   GstClockTime last_end;
   Scene scene;
+  /* target-quality */
+  gdouble target;               /* MS-SSIM dB */
+  EstQualityProbe *probe;       /* NULL in the other modes */
+  gboolean probe_failed;        /* warned once */
+  gint tq_scene;                /* scene the CRF below is for; -1: none */
+  gdouble tq_crf;               /* < 0: none yet */
 };
 
 enum
@@ -118,6 +141,7 @@ enum
   PROP_ROI_META,
   PROP_FORCE_KEY_UNITS,
   PROP_OVERLAY,
+  PROP_TARGET_QUALITY,
   N_PROPS
 };
 
@@ -133,6 +157,9 @@ gst_est_lookahead_mode_get_type (void)
           "only", "aq"},
     {EST_LOOKAHEAD_MODE_FULL, "Offsets with temporal propagation, frame "
           "offsets and scene-aware key frames", "full"},
+    {EST_LOOKAHEAD_MODE_TARGET_QUALITY, "As full, and per scene the "
+          "encoder quality (CRF) that reaches target-quality, from probe "
+          "encodes of the downscaled copy", "target-quality"},
     {0, NULL, NULL}
   };
 
@@ -189,6 +216,9 @@ post_scene (GstEstLookahead * self)
       "intra-cost", G_TYPE_DOUBLE, s->intra / s->frames,
       "inter-cost", G_TYPE_DOUBLE, s->inter / s->frames,
       "qp-offset", G_TYPE_DOUBLE, s->qp / s->frames, NULL);
+  if (s->quality >= 0)
+    gst_structure_set (st, "target-quality", G_TYPE_DOUBLE, self->target,
+        "quality-value", G_TYPE_DOUBLE, s->quality, NULL);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), st));
   s->open = FALSE;
@@ -208,7 +238,10 @@ track_scene (GstEstLookahead * self, const EstLookaheadFrame * f,
     s->index = (guint) f->scene;
     s->start = self->out_frames;
     s->start_time = GST_BUFFER_PTS (buf);
+    s->quality = -1;
   }
+  if (self->mode == EST_LOOKAHEAD_MODE_TARGET_QUALITY)
+    s->quality = self->tq_crf;
   s->frames++;
   s->still += f->still ? 1 : 0;
   s->keys += f->key != EST_LOOKAHEAD_KEY_NONE ? 1 : 0;
@@ -331,11 +364,69 @@ paint (GstEstLookahead * self, GstBuffer * buf, const EstLookaheadFrame * f)
   gst_video_frame_unmap (&vf);
 }
 
+/* target-quality: at the first frame of a scene, the CRF that reaches the
+ * target, from probe encodes of the copies of the scene's frames in the
+ * window. */
+static void
+choose_quality (GstEstLookahead * self, const EstLookaheadFrame * f)
+{
+  const guint8 **planes;
+  const uint8_t *plane;
+  ptrdiff_t stride = 0;
+  gint w, h, n;
+  GError *err = NULL;
+  gdouble crf;
+
+  if (f->scene == self->tq_scene)
+    return;
+  self->tq_scene = f->scene;
+  n = est_lookahead_scene_span (self->la, f->index);
+  if (n <= 0 || est_lookahead_get_copy (self->la, f->index, &plane, &stride,
+          &w, &h) < 0)
+    return;
+  if (!self->probe && !self->probe_failed) {
+    GST_OBJECT_LOCK (self);
+    EstSpeedPreset preset = self->encoder_preset;
+    GST_OBJECT_UNLOCK (self);
+    self->probe = est_quality_probe_new (w, h, preset, &err);
+    if (!self->probe) {
+      GST_ELEMENT_WARNING (self, LIBRARY, INIT, ("%s", err->message),
+          ("no quality is chosen per scene: the encoder keeps its own"));
+      g_clear_error (&err);
+      self->probe_failed = TRUE;
+    }
+  }
+  if (!self->probe)
+    return;
+  planes = g_new (const guint8 *, n);
+  for (gint i = 0; i < n; i++) {
+    gint cw, ch;
+    est_lookahead_get_copy (self->la, f->index + i, &plane, &stride, &cw, &ch);
+    planes[i] = plane;
+  }
+  crf = est_quality_probe_find_crf (self->probe, planes, (gsize) stride,
+      (guint) n, self->target, self->tq_crf >= 0 ? self->tq_crf : 23.0,
+      f->qp_offset, &err);
+  g_free (planes);
+  if (crf < 0) {
+    GST_WARNING_OBJECT (self, "scene %d: probe failed, keeping CRF %.2f: %s",
+        f->scene, self->tq_crf, err->message);
+    g_clear_error (&err);
+    return;
+  }
+  self->tq_crf = crf;
+  GST_DEBUG_OBJECT (self, "scene %d: CRF %.2f for %.2f dB, from %d frames, "
+      "first offset %.2f", f->scene, crf, self->target, n, f->qp_offset);
+}
+
 static GstFlowReturn
 push_frame (GstEstLookahead * self, GstBuffer * buf,
     const EstLookaheadFrame * f)
 {
   GstEstRcMeta *m;
+
+  if (self->mode == EST_LOOKAHEAD_MODE_TARGET_QUALITY)
+    choose_quality (self, f);
 
   buf = gst_buffer_make_writable (buf);
   m = gst_buffer_add_est_rc_meta (buf, (guint) f->map_width,
@@ -348,6 +439,8 @@ push_frame (GstEstLookahead * self, GstBuffer * buf,
   m->inter_cost = f->inter_cost;
   m->variance = f->variance;
   m->scene = (guint) f->scene;
+  if (self->mode == EST_LOOKAHEAD_MODE_TARGET_QUALITY && self->tq_crf >= 0)
+    m->quality = self->tq_crf;
   if (self->roi_meta)
     add_rois (self, buf, f);
   if (self->overlay)
@@ -415,6 +508,8 @@ clear_queue (GstEstLookahead * self)
     est_lookahead_reset (self->la);
   memset (&self->scene, 0, sizeof (self->scene));
   self->out_frames = 0;
+  self->tq_scene = -1;
+  self->tq_crf = -1;
 }
 
 /* A buffer from a pool that cannot lend the frames held: copied, so the
@@ -499,6 +594,7 @@ setup (GstEstLookahead * self, GstCaps * caps)
   self->roi_meta = self->prop.roi_meta;
   self->force_key_units = self->prop.force_key_units;
   self->overlay = self->prop.overlay;
+  self->target = self->prop.target_quality;
   GST_OBJECT_UNLOCK (self);
   c.width = GST_VIDEO_INFO_WIDTH (&info);
   c.height = GST_VIDEO_INFO_HEIGHT (&info);
@@ -515,6 +611,10 @@ setup (GstEstLookahead * self, GstCaps * caps)
 
   est_lookahead_free (self->la);
   self->la = est_lookahead_new (&c);
+  /* The copy's size may change: a new probe with the first scene. */
+  g_clear_pointer (&self->probe, est_quality_probe_free);
+  self->probe_failed = FALSE;
+  self->tq_scene = -1;
   if (!self->la) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
         ("Cannot analyse %dx%d video: at least 16x16 is needed.", c.width,
@@ -630,11 +730,15 @@ gst_est_lookahead_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
     }
     case GST_QUERY_CUSTOM:{
       GstStructure *s = gst_query_writable_structure (query);
+      gint preset;
       if (!gst_structure_has_name (s, GST_EST_LOOKAHEAD_QUERY))
         break;
       GST_OBJECT_LOCK (self);
+      if (gst_structure_get_int (s, "speed-preset", &preset) &&
+          preset >= EST_SPEED_ULTRAFAST && preset <= EST_SPEED_VERYSLOW)
+        self->encoder_preset = preset;
       gst_structure_set (s, "key-frames", G_TYPE_BOOLEAN,
-          self->prop.mode == EST_LOOKAHEAD_MODE_FULL, "offsets",
+          self->prop.mode != EST_LOOKAHEAD_MODE_AQ, "offsets",
           G_TYPE_BOOLEAN, TRUE, NULL);
       GST_OBJECT_UNLOCK (self);
       return TRUE;
@@ -656,6 +760,8 @@ gst_est_lookahead_change_state (GstElement * element, GstStateChange transition)
     clear_queue (self);
     est_lookahead_free (self->la);
     self->la = NULL;
+    g_clear_pointer (&self->probe, est_quality_probe_free);
+    self->probe_failed = FALSE;
     gst_video_info_init (&self->info);
   }
   return ret;
@@ -698,6 +804,9 @@ gst_est_lookahead_set_property (GObject * object, guint prop_id,
       break;
     case PROP_OVERLAY:
       self->prop.overlay = g_value_get_boolean (value);
+      break;
+    case PROP_TARGET_QUALITY:
+      self->prop.target_quality = g_value_get_double (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -744,6 +853,9 @@ gst_est_lookahead_get_property (GObject * object, guint prop_id,
     case PROP_OVERLAY:
       g_value_set_boolean (value, self->prop.overlay);
       break;
+    case PROP_TARGET_QUALITY:
+      g_value_set_double (value, self->prop.target_quality);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -758,6 +870,7 @@ gst_est_lookahead_finalize (GObject * object)
 
   g_queue_clear_full (&self->queue, (GDestroyNotify) gst_mini_object_unref);
   est_lookahead_free (self->la);
+  est_quality_probe_free (self->probe);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -783,6 +896,10 @@ gst_est_lookahead_init (GstEstLookahead * self)
   self->prop.propagation_strength = DEFAULT_STRENGTH;
   self->prop.key_int = DEFAULT_KEY_INT;
   self->prop.key_int_max = DEFAULT_KEY_INT_MAX;
+  self->prop.target_quality = DEFAULT_TARGET_QUALITY;
+  self->encoder_preset = EST_SPEED_VERYFAST;
+  self->tq_scene = -1;
+  self->tq_crf = -1;
   g_queue_init (&self->queue);
   gst_video_info_init (&self->info);
 }
@@ -836,6 +953,10 @@ gst_est_lookahead_class_init (GstEstLookaheadClass * klass)
       "Debug: paint the QP offsets over the video (blue-green: lower QP, "
       "red: higher) with the block grid; the encoder then codes the "
       "painted picture", FALSE, ready);
+  properties[PROP_TARGET_QUALITY] = g_param_spec_double ("target-quality",
+      "Target quality", "In target-quality mode, the MS-SSIM of luma to "
+      "reach per scene, in dB as estquality reports it (-10 log10 (1 - "
+      "MS-SSIM))", 5, 40, DEFAULT_TARGET_QUALITY, ready);
   g_object_class_install_properties (gobject_class, N_PROPS, properties);
 
   element_class->change_state = gst_est_lookahead_change_state;

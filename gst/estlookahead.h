@@ -17,7 +17,10 @@ GST_ELEMENT_REGISTER_DECLARE (estlookahead);
 /* The custom query an encoder sends upstream when it opens: answered by
  * estlookahead with the structure fields "key-frames" (boolean: it places
  * key frames, turn scene-cut detection off) and "offsets" (boolean: it
- * sends QP offsets, turn adaptive quantisation and macroblock-tree off). */
+ * sends QP offsets, turn adaptive quantisation and macroblock-tree off).
+ * The encoder may put "speed-preset" (int, an EstSpeedPreset of
+ * sys/encoder.h) in the query: the target-quality probes then encode with
+ * the same preset. */
 #define GST_EST_LOOKAHEAD_QUERY "estlookahead"
 
 G_END_DECLS

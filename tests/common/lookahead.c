@@ -5,7 +5,8 @@
  * texture with a cut, flashes and a fade; still content and its stretched
  * key-frame interval; propagation on still against independent frames;
  * texture and darkness in the spatial offsets; 10-bit input against the
- * same picture in 8 bits; no lookahead; the quarter-size copy. */
+ * same picture in 8 bits; no lookahead; the quarter-size copy; the copies
+ * and scene spans of the target-quality mode. */
 
 #include <math.h>
 #include <stdint.h>
@@ -528,6 +529,71 @@ test_quarter_size_and_reset (void)
   CHECK (est_lookahead_new (&c) == NULL, "17 bits accepted");
 }
 
+/* The copies the target-quality probe encodes: the half-size luma of the
+ * frames held and of the last one popped; the scene span up to the cut
+ * the window shows, or to its end. Target-quality mode places the key
+ * frames full mode does. */
+static void
+test_copies_and_scene_span (void)
+{
+  EstLookaheadConfig c = config (25);
+  EstLookahead *la;
+  EstLookaheadFrame f;
+  uint8_t *frames = malloc ((size_t) 40 * W * H);
+  const uint8_t *plane;
+  ptrdiff_t stride;
+  int w, h, worst = 0;
+  Result r;
+  int at[8];
+
+  c.mode = EST_LOOKAHEAD_MODE_TARGET_QUALITY;
+  run (&c, 40, make_cut, &r);
+  CHECK (keys (&r, at, 8) == 2 && at[1] == 20, "target-quality key frames "
+      "differ from full mode's");
+
+  la = est_lookahead_new (&c);
+  for (int i = 0; i < 26; i++) {
+    make_cut (i, frames + (size_t) i * W * H);
+    push (la, frames + (size_t) i * W * H, W);
+  }
+  CHECK (est_lookahead_get_copy (la, 26, &plane, &stride, &w, &h) == -1,
+      "a copy of a frame not pushed");
+  CHECK (est_lookahead_pop (la, 0, &f) == 1 && f.index == 0, "no frame 0");
+  CHECK (est_lookahead_scene_span (la, 0) == 20, "scene of frame 0: %d "
+      "frames, not 20", est_lookahead_scene_span (la, 0));
+  CHECK (est_lookahead_scene_span (la, 5) == 15, "span from frame 5: %d",
+      est_lookahead_scene_span (la, 5));
+  CHECK (est_lookahead_scene_span (la, 20) == 6, "span from frame 20 to the "
+      "window's end: %d", est_lookahead_scene_span (la, 20));
+  CHECK (est_lookahead_scene_span (la, 26) == 0, "span of a frame not pushed");
+  for (int i = 0; i < 26; i += 5) {
+    const uint8_t *src = frames + (size_t) i * W * H;
+    CHECK (est_lookahead_get_copy (la, i, &plane, &stride, &w, &h) == 0,
+        "no copy of frame %d", i);
+    CHECK (w == W / 2 && h == H / 2 && stride >= w, "copy %dx%d, stride %d",
+        w, h, (int) stride);
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++) {
+        const uint8_t *s = src + (size_t) 2 * y * W + 2 * x;
+        int mean = (s[0] + s[1] + s[W] + s[W + 1] + 2) / 4;
+        int d = abs (plane[y * stride + x] - mean);
+        worst = d > worst ? d : worst;
+      }
+  }
+  CHECK (worst <= 1, "the copy is not the half-size frame: off by %d", worst);
+  while (est_lookahead_pop (la, 1, &f));
+  for (int i = 26; i < 40; i++) {
+    make_cut (i, frames + (size_t) i * W * H);
+    push (la, frames + (size_t) i * W * H, W);
+  }
+  CHECK (est_lookahead_get_copy (la, 0, &plane, &stride, &w, &h) == -1,
+      "a copy of a frame long gone");
+  CHECK (est_lookahead_get_copy (la, 39, &plane, &stride, &w, &h) == 0,
+      "no copy of the newest frame");
+  est_lookahead_free (la);
+  free (frames);
+}
+
 int
 main (void)
 {
@@ -544,6 +610,7 @@ main (void)
   test_overlay ();
   test_no_lookahead ();
   test_quarter_size_and_reset ();
+  test_copies_and_scene_span ();
 
   free (tex_a);
   free (tex_b);

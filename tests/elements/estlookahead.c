@@ -7,7 +7,8 @@
  * meta through queue and tee; the encoders honouring it (a key frame at
  * the cut, a better half where the map says so); force-key-unit events
  * and ROI metas; latency; EOS and flush; the allocation query; caps
- * changes; the scene messages. */
+ * changes; the scene messages; target-quality mode (a CRF per scene, in
+ * the meta and the messages, followed by the encoder). */
 
 #include <gst/app/gstappsink.h>
 #include <gst/check/gstcheck.h>
@@ -643,6 +644,94 @@ GST_START_TEST (test_overlay_paints)
 
 GST_END_TEST;
 
+/* The CRF of each frame's scene in target-quality mode, checked against
+ * its meta and the scene messages: >= 0 and the same on every frame of a
+ * scene; each message carries the target and that CRF. */
+static void
+scene_crfs (const Out * out, gdouble target, gdouble crf[2])
+{
+  GList *scenes = est_test_filter_messages (out->messages,
+      "estlookahead-scene");
+
+  fail_unless_equals_int (out->buffers->len, 40);
+  for (guint i = 0; i < out->buffers->len; i++) {
+    const GstEstRcMeta *m = rc_meta (g_ptr_array_index (out->buffers, i));
+    fail_unless (m != NULL && m->scene == (i < 20 ? 0 : 1), "frame %u: "
+        "scene %d", i, m ? (gint) m->scene : -1);
+    fail_unless (m->quality >= 10 && m->quality <= 51, "frame %u: quality "
+        "%g", i, m->quality);
+    if (i == 0 || i == 20)
+      crf[m->scene] = m->quality;
+    fail_unless (m->quality == crf[m->scene], "frame %u: CRF %g in a scene "
+        "at %g", i, m->quality, crf[m->scene]);
+  }
+  fail_unless_equals_int (g_list_length (scenes), 2);
+  for (guint i = 0; i < 2; i++) {
+    const GstStructure *st = g_list_nth_data (scenes, i);
+    gdouble t, q;
+    fail_unless (gst_structure_get_double (st, "target-quality", &t) &&
+        gst_structure_get_double (st, "quality-value", &q), "scene %u: no "
+        "target-quality or quality-value", i);
+    fail_unless (t == target && q == crf[i], "scene %u: message says %g dB "
+        "at CRF %g, frames CRF %g", i, t, q, crf[i]);
+  }
+  g_list_free (scenes);
+}
+
+/* 13. target-quality: per scene a CRF from the probe encodes, lower for a
+ * higher target and for harder content (a moving zone plate after colour
+ * bars); full mode leaves the field < 0; an encoder in crf mode follows
+ * (more bytes for the higher target). */
+GST_START_TEST (test_target_quality_per_scene)
+{
+  gdouble crf[2][2];
+  gsize bytes[2];
+  static const gdouble targets[2] = { 22, 30 };
+  Out out;
+
+  if (!have_element ("esth264enc"))
+    return;
+  for (guint k = 0; k < 2; k++) {
+    gchar *desc = g_strdup_printf ("videotestsrc name=switch num-buffers=40 "
+        "pattern=smpte100 horizontal-speed=3 ! " CAPS ("I420") " ! "
+        "estlookahead lookahead-depth=10 mode=target-quality "
+        "target-quality=%g ! appsink name=out", targets[k]);
+    run (desc, &out);
+    scene_crfs (&out, targets[k], crf[k]);
+    out_clear (&out);
+    g_free (desc);
+  }
+  for (guint s = 0; s < 2; s++)
+    fail_unless (crf[1][s] < crf[0][s] - 1, "scene %u: CRF %g for %g dB, "
+        "%g for %g dB", s, crf[1][s], targets[1], crf[0][s], targets[0]);
+  fail_unless (crf[0][1] < crf[0][0] - 1, "the zone plate got CRF %g, the "
+      "colour bars %g", crf[0][1], crf[0][0]);
+
+  run ("videotestsrc num-buffers=5 ! " CAPS ("I420") " ! estlookahead "
+      "lookahead-depth=2 mode=full ! appsink name=out", &out);
+  fail_unless (rc_meta (g_ptr_array_index (out.buffers, 0))->quality < 0);
+  out_clear (&out);
+
+  for (guint k = 0; k < 2; k++) {
+    gchar *desc = g_strdup_printf ("videotestsrc name=switch num-buffers=40 "
+        "pattern=smpte100 horizontal-speed=3 ! " CAPS ("I420") " ! "
+        "estlookahead lookahead-depth=10 mode=target-quality "
+        "target-quality=%g ! esth264enc rate-control=crf crf=23 "
+        "speed-preset=ultrafast ! appsink name=out", targets[k]);
+    run (desc, &out);
+    bytes[k] = 0;
+    for (guint i = 0; i < out.buffers->len; i++)
+      bytes[k] += gst_buffer_get_size (g_ptr_array_index (out.buffers, i));
+    out_clear (&out);
+    g_free (desc);
+  }
+  fail_unless (bytes[1] > bytes[0] * 3 / 2, "%" G_GSIZE_FORMAT " bytes for "
+      "%g dB, %" G_GSIZE_FORMAT " for %g dB", bytes[1], targets[1],
+      bytes[0], targets[0]);
+}
+
+GST_END_TEST;
+
 static Suite *
 estlookahead_suite (void)
 {
@@ -664,6 +753,7 @@ estlookahead_suite (void)
   tcase_add_test (tc, test_allocation_asks_for_the_frames_held);
   tcase_add_test (tc, test_caps_change_restarts);
   tcase_add_test (tc, test_overlay_paints);
+  tcase_add_test (tc, test_target_quality_per_scene);
   return s;
 }
 
