@@ -20,9 +20,11 @@
  * newest frame held back to the oldest, each block passes to the blocks it
  * predicts from (split by the overlap of its motion-compensated position)
  * the share of its own and inherited information that inter prediction
- * saves, (inherited + intra) * (1 - inter / intra). The oldest frame's
- * block offset is -2 log2 ((intra + inherited) / intra): x264's strength
- * 5 (1 - qcomp) at its default qcomp 0.6. Nothing propagates across a cut.
+ * saves, (inherited + w intra) * (1 - inter / intra), w = 2^(-spatial
+ * offset / 6) weighing a block by the quantiser its AQ gives it, as x264
+ * does. The oldest frame's block offset is -2 log2 ((w intra + inherited)
+ * / (w intra)): x264's strength 5 (1 - qcomp) at its default qcomp 0.6.
+ * Nothing propagates across a cut.
  *
  * Spatial AQ: x264's variance AQ on the frame itself, not the copy (the
  * copy loses the fine texture that masks coding noise): 1.04 (log2 energy
@@ -52,6 +54,10 @@ typedef struct
     int16_t (*mv)[2];
   float *variance;              /* per sample, of each block of the copy */
   float *energy;                /* log2 of the AQ energy of each block */
+  /* 2^(-spatial offset / 6): the quantiser step a block's AQ gives it,
+   * inverted, which weighs its information in the propagation as in
+   * x264. */
+  float *weight;
   uint8_t *mean;
   float *propagate;             /* scratch of pop */
   /* Per block, for the propagation: the share of its information inter
@@ -101,13 +107,15 @@ slot_init (Slot * s, const EstLookahead * la)
   s->mv = calloc (nb, sizeof (*s->mv));
   s->variance = malloc (nb * sizeof (*s->variance));
   s->energy = malloc (nb * sizeof (*s->energy));
+  s->weight = malloc (nb * sizeof (*s->weight));
   s->mean = malloc (nb);
   s->propagate = malloc (nb * sizeof (*s->propagate));
   s->share = malloc (nb * sizeof (*s->share));
   s->target = malloc (nb * sizeof (*s->target));
   s->frac = malloc (nb * sizeof (*s->frac));
   return s->plane && s->intra && s->inter && s->mv && s->variance &&
-      s->energy && s->share && s->target && s->frac && s->mean && s->propagate;
+      s->energy && s->weight && s->share && s->target && s->frac && s->mean
+      && s->propagate;
 }
 
 static void
@@ -119,6 +127,7 @@ slot_clear (Slot * s)
   free (s->mv);
   free (s->variance);
   free (s->energy);
+  free (s->weight);
   free (s->mean);
   free (s->propagate);
   free (s->share);
@@ -458,6 +467,18 @@ block_energy (const EstLookahead * la, const EstLookaheadPicture * pic,
   return (float) log2 (energy > 1.0 ? energy : 1.0);
 }
 
+/* Texture masking and the dark term of block b. */
+static double
+spatial_offset (const EstLookaheadConfig * c, const Slot * s, int b)
+{
+  double o = c->aq_strength * 1.0397 * (s->energy[b] - 14.427);
+
+  if (s->mean[b] < 64)
+    o -= c->dark_strength * 2.0 * (64 - (s->mean[b] > 16 ? s->mean[b] :
+            16)) / 48.0;
+  return o;
+}
+
 /* What the propagation needs of a frame, once its vectors are known. */
 static void
 prepare_propagation (const EstLookahead * la, Slot * s)
@@ -502,6 +523,9 @@ est_lookahead_push (EstLookahead * la, const EstLookaheadPicture * pic)
       s->mean[b] = (uint8_t) ((sum + 32) / 64);
       s->variance[b] = (float) ((sq - sum * sum / 64) / 64);
       s->energy[b] = block_energy (la, pic, bx, by);
+      double o = spatial_offset (&la->c, s, b);
+      o = o > MAX_OFFSET ? MAX_OFFSET : o < -MAX_OFFSET ? -MAX_OFFSET : o;
+      s->weight[b] = (float) exp2 (-o / 6.0);
       s->intra[b] = intra_cost (la, s->plane, bx, by);
       s->intra_sum += s->intra[b];
       s->variance_sum += s->variance[b];
@@ -632,8 +656,8 @@ propagate (EstLookahead * la)
       if (s->share[b] <= 0.0f)
         continue;
       /* Over up to four blocks, each getting its share of the overlap. */
-      float amount = (s->propagate[b] + (float) s->intra[b] + 1.0f) *
-          s->share[b] / (BLOCK * BLOCK);
+      float amount = (s->propagate[b] + ((float) s->intra[b] + 1.0f) *
+          s->weight[b]) * s->share[b] / (BLOCK * BLOCK);
       const int t = s->target[b], fx = s->frac[b][0], fy = s->frac[b][1];
       ref[t] += amount * (float) ((BLOCK - fx) * (BLOCK - fy));
       if (fx)
@@ -662,12 +686,9 @@ est_lookahead_pop (EstLookahead * la, int flush, EstLookaheadFrame * out)
     propagate (la);
 
   for (int b = 0; b < la->nb; b++) {
-    double o = c->aq_strength * 1.0397 * (s->energy[b] - 14.427);
-    if (s->mean[b] < 64)
-      o -= c->dark_strength * 2.0 * (64 - (s->mean[b] > 16 ? s->mean[b] :
-              16)) / 48.0;
+    double o = spatial_offset (c, s, b);
     if (c->mode != EST_LOOKAHEAD_MODE_AQ) {
-      double intra = s->intra[b] + 1.0;
+      double intra = (s->intra[b] + 1.0) * s->weight[b];
       o -= c->propagation_strength * 2.0 * log2 ((intra +
               s->propagate[b]) / intra);
     }
