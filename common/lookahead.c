@@ -26,12 +26,12 @@
  * / (w intra)): x264's strength 5 (1 - qcomp) at its default qcomp 0.6.
  * Nothing propagates across a cut.
  *
- * Spatial AQ: x264's variance AQ on the frame itself, not the copy (the
- * copy loses the fine texture that masks coding noise): 1.04 (log2 energy
- * - 14.427), energy being the sum of the squared deviations from their
- * means of the block's luma and chroma samples (8-bit units, per 16 x 16
- * luma samples); plus up to -2 for dark blocks (below 64 in 8 bits), which
- * band first. */
+ * Spatial AQ: x264's variance or auto-variance AQ (aq-mode 1 or 2, see
+ * spatial_offsets) on the frame itself, not the copy (the copy loses the
+ * fine texture that masks coding noise), energy being the sum of the
+ * squared deviations from their means of the block's luma and chroma
+ * samples (8-bit units, per 16 x 16 luma samples); plus up to -2 for dark
+ * blocks (below 64 in 8 bits), which band first. */
 
 #include "lookahead.h"
 
@@ -58,6 +58,7 @@ typedef struct
    * inverted, which weighs its information in the propagation as in
    * x264. */
   float *weight;
+  float *spatial;               /* texture and dark offsets, clamped */
   uint8_t *mean;
   float *propagate;             /* scratch of pop */
   /* Per block, for the propagation: the share of its information inter
@@ -108,14 +109,15 @@ slot_init (Slot * s, const EstLookahead * la)
   s->variance = malloc (nb * sizeof (*s->variance));
   s->energy = malloc (nb * sizeof (*s->energy));
   s->weight = malloc (nb * sizeof (*s->weight));
+  s->spatial = malloc (nb * sizeof (*s->spatial));
   s->mean = malloc (nb);
   s->propagate = malloc (nb * sizeof (*s->propagate));
   s->share = malloc (nb * sizeof (*s->share));
   s->target = malloc (nb * sizeof (*s->target));
   s->frac = malloc (nb * sizeof (*s->frac));
   return s->plane && s->intra && s->inter && s->mv && s->variance &&
-      s->energy && s->weight && s->share && s->target && s->frac && s->mean
-      && s->propagate;
+      s->energy && s->weight && s->spatial && s->share && s->target && s->frac
+      && s->mean && s->propagate;
 }
 
 static void
@@ -128,6 +130,7 @@ slot_clear (Slot * s)
   free (s->variance);
   free (s->energy);
   free (s->weight);
+  free (s->spatial);
   free (s->mean);
   free (s->propagate);
   free (s->share);
@@ -467,16 +470,40 @@ block_energy (const EstLookahead * la, const EstLookaheadPicture * pic,
   return (float) log2 (energy > 1.0 ? energy : 1.0);
 }
 
-/* Texture masking and the dark term of block b. */
-static double
-spatial_offset (const EstLookaheadConfig * c, const Slot * s, int b)
+/* Texture masking and the dark term of every block, and the weights
+ * they give the propagation. Variance AQ is x264's aq-mode 1; auto-variance
+ * its aq-mode 2, relative to the frame: strength scaled by the frame's mean
+ * of (energy + 1)^(1/8), centred as x264 centres it. */
+static void
+spatial_offsets (const EstLookahead * la, Slot * s)
 {
-  double o = c->aq_strength * 1.0397 * (s->energy[b] - 14.427);
+  const EstLookaheadConfig *c = &la->c;
+  double avg = 0, avg2 = 0, strength = c->aq_strength * 1.0397;
 
-  if (s->mean[b] < 64)
-    o -= c->dark_strength * 2.0 * (64 - (s->mean[b] > 16 ? s->mean[b] :
-            16)) / 48.0;
-  return o;
+  if (c->aq_mode == EST_LOOKAHEAD_AQ_AUTO_VARIANCE) {
+    for (int b = 0; b < la->nb; b++) {
+      double a = pow (exp2 (s->energy[b]) + 1.0, 0.125);
+      avg += a;
+      avg2 += a * a;
+    }
+    avg /= la->nb;
+    avg2 /= la->nb;
+    strength = c->aq_strength * avg;
+    avg = avg - 0.5 * (avg2 - 14.0) / avg;
+  }
+  for (int b = 0; b < la->nb; b++) {
+    double o;
+    if (c->aq_mode == EST_LOOKAHEAD_AQ_AUTO_VARIANCE)
+      o = strength * (pow (exp2 (s->energy[b]) + 1.0, 0.125) - avg);
+    else
+      o = strength * (s->energy[b] - 14.427);
+    if (s->mean[b] < 64)
+      o -= c->dark_strength * 2.0 * (64 - (s->mean[b] > 16 ? s->mean[b] :
+              16)) / 48.0;
+    o = o > MAX_OFFSET ? MAX_OFFSET : o < -MAX_OFFSET ? -MAX_OFFSET : o;
+    s->spatial[b] = (float) o;
+    s->weight[b] = (float) exp2 (-o / 6.0);
+  }
 }
 
 /* What the propagation needs of a frame, once its vectors are known. */
@@ -523,14 +550,12 @@ est_lookahead_push (EstLookahead * la, const EstLookaheadPicture * pic)
       s->mean[b] = (uint8_t) ((sum + 32) / 64);
       s->variance[b] = (float) ((sq - sum * sum / 64) / 64);
       s->energy[b] = block_energy (la, pic, bx, by);
-      double o = spatial_offset (&la->c, s, b);
-      o = o > MAX_OFFSET ? MAX_OFFSET : o < -MAX_OFFSET ? -MAX_OFFSET : o;
-      s->weight[b] = (float) exp2 (-o / 6.0);
       s->intra[b] = intra_cost (la, s->plane, bx, by);
       s->intra_sum += s->intra[b];
       s->variance_sum += s->variance[b];
     }
   }
+  spatial_offsets (la, s);
 
   s->candidate = s->flash = s->after_flash = s->fade = s->still = 0;
   s->has_prev = la->pushed > 0;
@@ -686,7 +711,7 @@ est_lookahead_pop (EstLookahead * la, int flush, EstLookaheadFrame * out)
     propagate (la);
 
   for (int b = 0; b < la->nb; b++) {
-    double o = spatial_offset (c, s, b);
+    double o = s->spatial[b];
     if (c->mode != EST_LOOKAHEAD_MODE_AQ) {
       double intra = (s->intra[b] + 1.0) * s->weight[b];
       o -= c->propagation_strength * 2.0 * log2 ((intra +

@@ -49,6 +49,12 @@ typedef enum
   EST_LOOKAHEAD_CHROMA_INTERLEAVED,     /* plane[1] holds UV pairs (NV12, P010) */
 } EstLookaheadChroma;
 
+typedef enum
+{
+  EST_LOOKAHEAD_AQ_VARIANCE,    /* x264's aq-mode 1 */
+  EST_LOOKAHEAD_AQ_AUTO_VARIANCE,       /* x264's aq-mode 2: relative to the frame */
+} EstLookaheadAqMode;
+
 typedef struct EstLookaheadConfig
 {
   int width, height;            /* luma samples */
@@ -59,6 +65,7 @@ typedef struct EstLookaheadConfig
   int chroma_shift_x, chroma_shift_y;
   int lookahead;                /* frames held before a decision */
   EstLookaheadMode mode;
+  EstLookaheadAqMode aq_mode;
   double aq_strength;           /* texture masking, 1.0 nominal */
   double dark_strength;         /* more bits for dark blocks, 1.0 nominal */
   double propagation_strength;  /* macroblock-tree, 1.0 nominal */

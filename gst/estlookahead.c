@@ -74,6 +74,7 @@ static GstStaticPadTemplate src_templ = GST_STATIC_PAD_TEMPLATE ("src",
 #define DEFAULT_DEPTH 25
 #define DEFAULT_MODE EST_LOOKAHEAD_MODE_FULL
 #define DEFAULT_STRENGTH 1.0
+#define DEFAULT_AQ_MODE EST_LOOKAHEAD_AQ_AUTO_VARIANCE
 #define DEFAULT_KEY_INT 0
 #define DEFAULT_KEY_INT_MAX 250
 #define DEFAULT_TARGET_QUALITY 18.0
@@ -100,6 +101,7 @@ struct _GstEstLookahead
   {
     guint depth;
     EstLookaheadMode mode;
+    EstLookaheadAqMode aq_mode;
     gdouble aq_strength, dark_strength, propagation_strength;
     guint key_int, key_int_max;
     gboolean roi_meta, force_key_units, overlay;
@@ -133,6 +135,7 @@ enum
   PROP_0,
   PROP_DEPTH,
   PROP_MODE,
+  PROP_AQ_MODE,
   PROP_AQ_STRENGTH,
   PROP_DARK_STRENGTH,
   PROP_PROPAGATION_STRENGTH,
@@ -165,6 +168,25 @@ gst_est_lookahead_mode_get_type (void)
 
   if (g_once_init_enter (&type)) {
     GType t = g_enum_register_static ("GstEstLookaheadMode", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+#define GST_TYPE_EST_LOOKAHEAD_AQ_MODE (gst_est_lookahead_aq_mode_get_type ())
+static GType
+gst_est_lookahead_aq_mode_get_type (void)
+{
+  static GType type;
+  static const GEnumValue values[] = {
+    {EST_LOOKAHEAD_AQ_VARIANCE, "Variance: x264's aq-mode 1", "variance"},
+    {EST_LOOKAHEAD_AQ_AUTO_VARIANCE, "Auto-variance: x264's aq-mode 2, "
+          "relative to the frame", "auto-variance"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstEstLookaheadAqMode", values);
     g_once_init_leave (&type, t);
   }
   return type;
@@ -586,6 +608,7 @@ setup (GstEstLookahead * self, GstCaps * caps)
   GST_OBJECT_LOCK (self);
   c.lookahead = (int) self->prop.depth;
   c.mode = self->prop.mode;
+  c.aq_mode = self->prop.aq_mode;
   c.aq_strength = self->prop.aq_strength;
   c.dark_strength = self->prop.dark_strength;
   c.propagation_strength = self->prop.propagation_strength;
@@ -781,6 +804,9 @@ gst_est_lookahead_set_property (GObject * object, guint prop_id,
     case PROP_MODE:
       self->prop.mode = g_value_get_enum (value);
       break;
+    case PROP_AQ_MODE:
+      self->prop.aq_mode = g_value_get_enum (value);
+      break;
     case PROP_AQ_STRENGTH:
       self->prop.aq_strength = g_value_get_double (value);
       break;
@@ -828,6 +854,9 @@ gst_est_lookahead_get_property (GObject * object, guint prop_id,
       break;
     case PROP_MODE:
       g_value_set_enum (value, self->prop.mode);
+      break;
+    case PROP_AQ_MODE:
+      g_value_set_enum (value, self->prop.aq_mode);
       break;
     case PROP_AQ_STRENGTH:
       g_value_set_double (value, self->prop.aq_strength);
@@ -891,6 +920,7 @@ gst_est_lookahead_init (GstEstLookahead * self)
 
   self->prop.depth = DEFAULT_DEPTH;
   self->prop.mode = DEFAULT_MODE;
+  self->prop.aq_mode = DEFAULT_AQ_MODE;
   self->prop.aq_strength = DEFAULT_STRENGTH;
   self->prop.dark_strength = DEFAULT_STRENGTH;
   self->prop.propagation_strength = DEFAULT_STRENGTH;
@@ -923,6 +953,9 @@ gst_est_lookahead_class_init (GstEstLookaheadClass * klass)
   properties[PROP_MODE] = g_param_spec_enum ("mode", "Mode",
       "What the analysis decides", GST_TYPE_EST_LOOKAHEAD_MODE, DEFAULT_MODE,
       ready);
+  properties[PROP_AQ_MODE] = g_param_spec_enum ("aq-mode", "AQ mode",
+      "How texture masking measures a block against the frame",
+      GST_TYPE_EST_LOOKAHEAD_AQ_MODE, DEFAULT_AQ_MODE, ready);
   properties[PROP_AQ_STRENGTH] = g_param_spec_double ("aq-strength",
       "AQ strength", "Texture masking: higher QP on busy blocks, lower on "
       "flat ones (x264's variance AQ at 1)", 0, 3, DEFAULT_STRENGTH, ready);
@@ -967,4 +1000,5 @@ gst_est_lookahead_class_init (GstEstLookaheadClass * klass)
   gst_element_class_add_static_pad_template (element_class, &sink_templ);
   gst_element_class_add_static_pad_template (element_class, &src_templ);
   gst_type_mark_as_plugin_api (GST_TYPE_EST_LOOKAHEAD_MODE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_EST_LOOKAHEAD_AQ_MODE, 0);
 }

@@ -321,7 +321,8 @@ test_propagation (void)
  * the bottom rows nearly flat and dark. Returns the mean offsets of the
  * three areas. */
 static void
-spatial (int depth, float *flat, float *busy, float *dark)
+spatial (int depth, EstLookaheadAqMode mode, float *flat, float *busy,
+    float *dark)
 {
   EstLookaheadConfig c = config (0);
   EstLookahead *la;
@@ -332,6 +333,7 @@ spatial (int depth, float *flat, float *busy, float *dark)
   int count[3] = { 0 };
 
   c.bit_depth = depth;
+  c.aq_mode = mode;
   c.mode = EST_LOOKAHEAD_MODE_AQ;
   view (p8, tex_a, 0, 0, 1.0);
   rng_state = 77;
@@ -373,16 +375,23 @@ test_texture_and_dark_masking (void)
 {
   float flat, busy, dark, flat10, busy10, dark10;
 
-  spatial (8, &flat, &busy, &dark);
+  spatial (8, EST_LOOKAHEAD_AQ_VARIANCE, &flat, &busy, &dark);
   CHECK (busy > flat + 3.0f, "busy %.2f, flat %.2f", busy, flat);
   CHECK (dark < flat - 1.0f, "dark %.2f, flat mid grey %.2f", dark, flat);
   /* 10 and 12-bit input: the same picture gives the same offsets. */
   for (int depth = 10; depth <= 12; depth += 2) {
-    spatial (depth, &flat10, &busy10, &dark10);
+    spatial (depth, EST_LOOKAHEAD_AQ_VARIANCE, &flat10, &busy10, &dark10);
     CHECK (flat10 == flat && busy10 == busy && dark10 == dark,
         "%d-bit: %.3f %.3f %.3f, 8-bit: %.3f %.3f %.3f", depth, flat10,
         busy10, dark10, flat, busy, dark);
   }
+  /* Auto-variance masks texture too, measured against the frame: the
+   * offsets change, their order does not. */
+  float avflat, avbusy, avdark;
+  spatial (8, EST_LOOKAHEAD_AQ_AUTO_VARIANCE, &avflat, &avbusy, &avdark);
+  CHECK (avbusy > avflat + 2.0f && avdark < avflat - 1.0f &&
+      (avflat != flat || avbusy != busy), "auto-variance: busy %.2f, flat "
+      "%.2f, dark %.2f", avbusy, avflat, avdark);
 }
 
 /* Mean offset of a nearly flat luma picture with 4:2:0 chroma: flat, or
