@@ -3,6 +3,8 @@
 
 #include "esttest.h"
 
+#include <stdarg.h>
+
 #include <gst/check/gstcheck.h>
 
 void
@@ -104,4 +106,25 @@ est_test_filter_messages (GList * messages, const gchar * name)
       out = g_list_append (out, (gpointer) s);
   }
   return out;
+}
+
+gboolean
+est_test_have_elements (const gchar * what, const gchar * first, ...)
+{
+  const gchar *name = first;
+  va_list args;
+  gboolean ok = TRUE;
+
+  va_start (args, first);
+  while (name && ok) {
+    GstElementFactory *f = gst_element_factory_find (name);
+    if (f)
+      gst_object_unref (f);
+    else
+      g_print ("SKIP %s: %s is not registered\n", what, name);
+    ok = f != NULL;
+    name = va_arg (args, const gchar *);
+  }
+  va_end (args);
+  return ok;
 }

@@ -33,6 +33,12 @@ gboolean est_test_run_pipeline (GstElement * pipeline, guint timeout_s,
  * order. The list is new, the structures belong to the messages. */
 GList *est_test_filter_messages (GList * messages, const gchar * name);
 
+/* TRUE when every element named in the NULL-terminated list is
+ * registered; otherwise prints a SKIP line naming `what` and the missing
+ * one. */
+gboolean est_test_have_elements (const gchar * what, const gchar * first,
+    ...) G_GNUC_NULL_TERMINATED;
+
 G_END_DECLS
 
 #endif

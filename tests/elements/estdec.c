@@ -38,28 +38,6 @@ setup (void)
   est_test_check_plugin_origin ();
 }
 
-/* TRUE when every element named in the NULL-terminated list is
- * registered; otherwise prints a SKIP line naming the missing one. */
-static gboolean
-have_elements (const gchar * what, const gchar * first, ...)
-{
-  const gchar *name = first;
-  va_list args;
-  gboolean ok = TRUE;
-
-  va_start (args, first);
-  while (name && ok) {
-    GstElementFactory *f = gst_element_factory_find (name);
-    if (f)
-      gst_object_unref (f);
-    else
-      g_print ("SKIP %s: %s is not registered\n", what, name);
-    ok = f != NULL;
-    name = va_arg (args, const gchar *);
-  }
-  va_end (args);
-  return ok;
-}
 
 /* The first word of an element description ("x264enc bframes=3"). */
 static gchar *
@@ -413,7 +391,7 @@ GST_START_TEST (test_bit_exact_with_reference_decoder)
   gchar *enc = element_name (s->encoder);
   Run r;
 
-  if (!have_elements (s->name, enc, s->parser, s->reference, NULL)) {
+  if (!est_test_have_elements (s->name, enc, s->parser, s->reference, NULL)) {
     g_free (enc);
     return;
   }
@@ -531,7 +509,7 @@ GST_START_TEST (test_clip_hdr10_av1_in_mp4_is_10bit_pq)
 
   if (!path)
     return;
-  if (!have_elements ("mountains", "av1parse", "av1dec", NULL)) {
+  if (!est_test_have_elements ("mountains", "av1parse", "av1dec", NULL)) {
     g_free (path);
     return;
   }
@@ -658,7 +636,8 @@ GST_START_TEST (test_hdr_metadata_from_sei)
     gboolean stripped = FALSE;
     Run r;
 
-    if (!have_elements ("HDR metadata", cases[i][0], cases[i][1], NULL))
+    if (!est_test_have_elements ("HDR metadata", cases[i][0], cases[i][1],
+            NULL))
       continue;
     gchar *desc = g_strdup_printf ("videotestsrc num-buffers=3 ! "
         "video/x-raw,format=I420_10LE,width=%d,height=%d,framerate=%d/1,"
@@ -1062,7 +1041,8 @@ codec_packets (const Codec * c, GstCaps ** caps)
   gchar *raw = raw_caps ("I420", W, H);
   GList *packets = NULL;
 
-  if (have_elements (c->name, enc, c->parser ? c->parser : "estdec", NULL))
+  if (est_test_have_elements (c->name, enc, c->parser ? c->parser : "estdec",
+          NULL))
     packets = encode_packets (c->encoder, raw, 30, caps);
   g_free (raw);
   g_free (enc);

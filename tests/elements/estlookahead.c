@@ -29,19 +29,6 @@ setup (void)
   est_test_check_plugin_origin ();
 }
 
-static gboolean
-have_element (const gchar * name)
-{
-  GstElementFactory *f = gst_element_factory_find (name);
-
-  if (!f) {
-    g_print ("SKIP: %s is not available\n", name);
-    return FALSE;
-  }
-  gst_object_unref (f);
-  return TRUE;
-}
-
 /* The meta of a buffer; its API type comes from the plugin. */
 static const GstEstRcMeta *
 rc_meta (GstBuffer * buf)
@@ -350,7 +337,7 @@ GST_START_TEST (test_encoder_key_frame_at_cut)
     Out out;
     guint n_key = 0, key_at = 0;
 
-    if (!have_element (encoders[e][0]))
+    if (!est_test_have_elements ("key frame at a cut", encoders[e][0], NULL))
       continue;
     gchar *desc = g_strdup_printf ("videotestsrc name=switch num-buffers=40 "
         "pattern=smpte100 horizontal-speed=3 ! " CAPS ("I420") " ! "
@@ -423,7 +410,7 @@ GST_START_TEST (test_encoder_applies_the_map)
   };
 
   for (guint e = 0; e < G_N_ELEMENTS (encoders); e++) {
-    if (!have_element (encoders[e][0]) || !have_element (encoders[e][2]))
+    if (!est_test_have_elements ("map", encoders[e][0], encoders[e][2], NULL))
       continue;
     gchar *desc = g_strdup_printf ("videotestsrc num-buffers=10 "
         "pattern=zone-plate kx2=10 ky2=10 kt=1 ! " CAPS ("I420") " ! tee "
@@ -689,7 +676,7 @@ GST_START_TEST (test_target_quality_per_scene)
   static const gdouble targets[2] = { 22, 30 };
   Out out;
 
-  if (!have_element ("esth264enc"))
+  if (!est_test_have_elements ("target quality", "esth264enc", NULL))
     return;
   for (guint k = 0; k < 2; k++) {
     gchar *desc = g_strdup_printf ("videotestsrc name=switch num-buffers=40 "
