@@ -10,6 +10,9 @@ enum
 {
   EST_CPU_FLAG_SSE2 = 1 << 0,
   EST_CPU_FLAG_AVX2 = 1 << 1,
+  /* AVX-512 F, BW, VL and DQ, with the OS saving the opmask and 512-bit
+   * register state (XCR0). */
+  EST_CPU_FLAG_AVX512 = 1 << 2,
 };
 
 /* Returns the EST_CPU_FLAG_* bits of the running CPU, masked by the

@@ -11,6 +11,7 @@
 
 #include <gst/gst.h>
 
+#include "esthdrscale.h"
 #include "estlookahead.h"
 #include "estquality.h"
 #ifdef HAVE_ESTDEC
@@ -33,6 +34,7 @@ plugin_init (GstPlugin * plugin)
 
   ok |= GST_ELEMENT_REGISTER (estquality, plugin);
   ok |= GST_ELEMENT_REGISTER (estlookahead, plugin);
+  ok |= GST_ELEMENT_REGISTER (esthdrscale, plugin);
 #ifdef HAVE_ESTDEC
   ok |= GST_ELEMENT_REGISTER (estdec, plugin);
 #endif

@@ -1,0 +1,487 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2026 Estuary contributors */
+
+#include "hdrcolour.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Signal -> light: uniform in the signal, linear interpolation. */
+#define IN_LUT_SIZE 4096
+
+/* Light -> anything: indexed by the float's exponent and top mantissa bits,
+ * so every octave from 2^LOG_MIN to 2^LOG_MAX gets 2^LOG_SEG entries (light
+ * spans ten decades, and the transfer curves are steepest near black).
+ * Below 2^LOG_MIN the value is interpolated from f (0). */
+#define LOG_MIN (-32)
+#define LOG_MAX 14
+#define LOG_SEG 6
+#define LOG_SIZE (((LOG_MAX) - (LOG_MIN)) << LOG_SEG)
+
+typedef struct LogLut
+{
+  float zero;                   /* f (0) */
+  float v[LOG_SIZE + 1];        /* f (2^(LOG_MIN + i / 2^LOG_SEG) stepwise) */
+} LogLut;
+
+struct EstHdrColour
+{
+  EstColourSpace in, out;
+  EstHdrColourParams p;         /* src_peak: the static peak */
+  int identity, linearise, hlg_in, hlg_out, tone;
+  EstToneMode tone_mode;
+  EstGamutMode gamut_mode;
+
+  /* Q14 -> normalised: (q - off) * scale, per component. */
+  float in_off[3], in_scale[3];
+  float m_in[3][3];             /* Y'CbCr -> R'G'B' */
+  float in_lut[IN_LUT_SIZE + 2];
+  float hlg_w[3];               /* BT.2020 luminance, the OOTF's */
+  LogLut hlg_in_lut;            /* Ys -> Ys^(gamma - 1) * src_peak / dst_peak */
+  float src_w[3];               /* source luminance, for tone modes */
+  LogLut tone_lut;              /* x -> tm (x), x clamped to src_max first */
+  float src_max;                /* source peak in target units */
+  int gamut_identity;
+  float gamut[3][3];
+  float dst_w[3];
+  LogLut hlg_out_lut;           /* Yd -> Yd^((1 - gamma) / gamma) */
+  LogLut out_lut;               /* light -> signal */
+  float m_out[3][3];            /* R'G'B' -> Y'CbCr */
+  float out_off[3], out_scale[3];       /* normalised -> Q14: v * scale + off */
+  float in_light_scale;         /* target units -> source cd/m2 */
+};
+
+static int
+is_hdr (EstTransfer t)
+{
+  return t == EST_TRANSFER_PQ || t == EST_TRANSFER_HLG;
+}
+
+double
+est_hdr_colour_source_peak (const EstColourSpace * in,
+    const EstHdrColourParams * p)
+{
+  return is_hdr (in->transfer) ? p->src_peak : p->sdr_white;
+}
+
+static int
+needs_tone_mapping (const EstColourSpace * in, const EstHdrColourParams * p)
+{
+  return est_hdr_colour_source_peak (in, p) > p->dst_peak;
+}
+
+/* The light scale of each side, in cd/m2 of signal-derived light 1.0. */
+static int
+same_light (const EstColourSpace * in, const EstColourSpace * out,
+    const EstHdrColourParams * p)
+{
+  if (in->transfer != out->transfer)
+    return 0;
+  if (in->transfer == EST_TRANSFER_PQ)
+    return 1;
+  /* HLG and SDR: 1.0 is the display peak on each side. */
+  return est_hdr_colour_source_peak (in, p) == p->dst_peak;
+}
+
+int
+est_hdr_colour_is_identity (const EstColourSpace * in,
+    const EstColourSpace * out, const EstHdrColourParams * p)
+{
+  if (in->matrix != out->matrix || in->primaries != out->primaries ||
+      in->full_range != out->full_range)
+    return 0;
+  if (in->full_range && in->depth != out->depth)
+    return 0;                   /* full-range Q14 scales differ by depth */
+  return same_light (in, out, p) && !needs_tone_mapping (in, p);
+}
+
+static void
+log_lut_fill (LogLut * lut, double (*f) (const void *, double), const void *ctx)
+{
+  lut->zero = (float) f (ctx, 0.0);
+  for (int i = 0; i <= LOG_SIZE; i++) {
+    int e = LOG_MIN + (i >> LOG_SEG);
+    double m = 1.0 + (double) (i & ((1 << LOG_SEG) - 1)) / (1 << LOG_SEG);
+    lut->v[i] = (float) f (ctx, ldexp (m, e));
+  }
+}
+
+/* Makes the segment holding x_end (a table point or not) end exactly at
+ * (x_end, f_end): inputs are clamped to x_end, and a curve that turns flat
+ * there would otherwise be interpolated across the corner. */
+static void
+log_lut_end_at (LogLut * lut, double x_end, double f_end)
+{
+  for (int i = 0; i < LOG_SIZE; i++) {
+    int e = LOG_MIN + (i >> LOG_SEG);
+    double m = 1.0 + (double) (i & ((1 << LOG_SEG) - 1)) / (1 << LOG_SEG);
+    double x0 = ldexp (m, e), x1 = ldexp (m + 1.0 / (1 << LOG_SEG), e);
+    if (x0 < x_end && x_end < x1) {
+      lut->v[i + 1] = (float) (lut->v[i] + (f_end - lut->v[i]) *
+          (x1 - x0) / (x_end - x0));
+      return;
+    }
+  }
+}
+
+static inline float
+log_lut (const LogLut * lut, float x)
+{
+  const float lo = 0x1p-32f, hi = 0x1p14f;
+
+  if (!(x > lo)) {
+    if (!(x > 0.0f))
+      return lut->zero;
+    return lut->zero + (lut->v[0] - lut->zero) * (x * 0x1p32f);
+  }
+  if (x >= hi)
+    return lut->v[LOG_SIZE];
+
+  uint32_t bits;
+  memcpy (&bits, &x, sizeof bits);
+  uint32_t idx = (bits >> (23 - LOG_SEG)) - ((uint32_t) (127 + LOG_MIN) <<
+      LOG_SEG);
+  float frac = (float) (bits & ((1u << (23 - LOG_SEG)) - 1)) *
+      (1.0f / (1u << (23 - LOG_SEG)));
+  return lut->v[idx] + (lut->v[idx + 1] - lut->v[idx]) * frac;
+}
+
+static inline float
+in_lut (const EstHdrColour * c, float v)
+{
+  float x = v * IN_LUT_SIZE;
+  if (!(x > 0.0f))
+    return c->in_lut[0];
+  if (x >= IN_LUT_SIZE)
+    return c->in_lut[IN_LUT_SIZE];
+  int i = (int) x;
+  float frac = x - (float) i;
+  return c->in_lut[i] + (c->in_lut[i + 1] - c->in_lut[i]) * frac;
+}
+
+typedef struct Ctx
+{
+  const EstColourSpace *in, *out;
+  const EstHdrColourParams *p;
+  EstToneParams tp;
+  double gamma;
+} Ctx;
+
+/* Signal -> light in target units, before any OOTF. */
+static double
+linearise (const Ctx * x, double v)
+{
+  double l = est_transfer_to_linear (x->in->transfer, v);
+  switch (x->in->transfer) {
+    case EST_TRANSFER_PQ:
+      return l * 10000.0 / x->p->dst_peak;
+    case EST_TRANSFER_HLG:
+      return l;                 /* scene light; the OOTF scales it */
+    default:
+      return l * x->p->sdr_white / x->p->dst_peak;
+  }
+}
+
+static double
+hlg_in_gain (const void *ctx, double ys)
+{
+  const Ctx *x = ctx;
+  double g = ys > 0.0 ? pow (ys, x->gamma - 1.0) : 0.0;
+  return g * x->p->src_peak / x->p->dst_peak;
+}
+
+static double
+tone_value (const void *ctx, double l)
+{
+  const Ctx *x = ctx;
+  return est_tonemap (x->p->curve, &x->tp, l * x->p->dst_peak) / x->p->dst_peak;
+}
+
+static double
+hlg_out_gain (const void *ctx, double yd)
+{
+  const Ctx *x = ctx;
+  return yd > 0.0 ? pow (yd, (1.0 - x->gamma) / x->gamma) : 0.0;
+}
+
+static double
+encode (const void *ctx, double l)
+{
+  const Ctx *x = ctx;
+  if (x->out->transfer == EST_TRANSFER_PQ)
+    l = l * x->p->dst_peak / 10000.0;
+  return est_transfer_from_linear (x->out->transfer, l);
+}
+
+/* Normalisation of Q14 samples of one side: code = q >> (14 - depth). */
+static void
+range_q14 (const EstColourSpace * s, float off[3], float scale[3], int out)
+{
+  EstRange r;
+  double q = (double) (1 << (14 - s->depth));
+
+  est_colour_range (s->depth, s->full_range, &r);
+  double yo = r.y_offset * q, ys = r.y_scale * q;
+  double co = r.c_offset * q, cs = r.c_scale * q;
+  off[0] = (float) yo;
+  off[1] = off[2] = (float) co;
+  scale[0] = (float) (out ? ys : 1.0 / ys);
+  scale[1] = scale[2] = (float) (out ? cs : 1.0 / cs);
+}
+
+static void
+to_float (const double m[3][3], float f[3][3])
+{
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      f[i][j] = (float) m[i][j];
+}
+
+/* The tone table for a source peak of `peak` cd/m2. */
+static void
+build_tone (EstHdrColour * c, double peak)
+{
+  Ctx x = { 0 };
+
+  x.in = &c->in;
+  x.out = &c->out;
+  x.p = &c->p;
+  x.tp.src_peak = peak;
+  x.tp.dst_peak = c->p.dst_peak;
+  x.tp.param = c->p.curve_param;
+  c->src_max = (float) (peak / c->p.dst_peak);
+  log_lut_fill (&c->tone_lut, tone_value, &x);
+  log_lut_end_at (&c->tone_lut, c->src_max, tone_value (&x, c->src_max));
+}
+
+int
+est_hdr_colour_tone_maps (const EstHdrColour * c)
+{
+  return c->tone;
+}
+
+void
+est_hdr_colour_set_source_peak (EstHdrColour * c, double peak)
+{
+  if (c->tone)
+    build_tone (c, peak);
+}
+
+EstHdrColour *
+est_hdr_colour_new (const EstColourSpace * in, const EstColourSpace * out,
+    const EstHdrColourParams * p)
+{
+  EstHdrColour *c = calloc (1, sizeof *c);
+  double m[3][3], w[3];
+
+  if (!c)
+    return NULL;
+
+  Ctx x = { 0 };
+  x.in = in;
+  x.out = out;
+  x.p = p;
+  x.gamma = 1.0;
+  x.tp.src_peak = est_hdr_colour_source_peak (in, p);
+  x.tp.dst_peak = p->dst_peak;
+  x.tp.param = p->curve_param;
+
+  c->in = *in;
+  c->out = *out;
+  c->p = *p;
+  c->identity = est_hdr_colour_is_identity (in, out, p);
+  c->tone = needs_tone_mapping (in, p);
+  c->linearise = !same_light (in, out, p) || in->primaries != out->primaries
+      || c->tone;
+  c->tone_mode = p->tone_mode;
+  c->gamut_mode = p->gamut_mode;
+  c->hlg_in = c->linearise && in->transfer == EST_TRANSFER_HLG;
+  c->hlg_out = c->linearise && out->transfer == EST_TRANSFER_HLG;
+  c->in_light_scale = (float) p->dst_peak;
+
+  range_q14 (in, c->in_off, c->in_scale, 0);
+  range_q14 (out, c->out_off, c->out_scale, 1);
+  est_colour_ycbcr_to_rgb (in->matrix, m);
+  to_float (m, c->m_in);
+  est_colour_rgb_to_ycbcr (out->matrix, m);
+  to_float (m, c->m_out);
+
+  if (!c->linearise)
+    return c;
+
+  for (int i = 0; i <= IN_LUT_SIZE + 1; i++)
+    c->in_lut[i] = (float) linearise (&x, fmin (1.0, (double) i / IN_LUT_SIZE));
+
+  /* HLG's OOTF is defined on BT.2020 luminance. */
+  est_colour_luminance (EST_PRIMARIES_BT2020, w);
+  for (int i = 0; i < 3; i++)
+    c->hlg_w[i] = (float) w[i];
+  if (c->hlg_in) {
+    x.gamma = est_hlg_gamma (p->src_peak);
+    log_lut_fill (&c->hlg_in_lut, hlg_in_gain, &x);
+  }
+
+  est_colour_luminance (in->primaries, w);
+  for (int i = 0; i < 3; i++)
+    c->src_w[i] = (float) w[i];
+  if (c->tone)
+    build_tone (c, x.tp.src_peak);
+
+  est_colour_gamut_matrix (in->primaries, out->primaries, m);
+  to_float (m, c->gamut);
+  c->gamut_identity = in->primaries == out->primaries;
+  est_colour_luminance (out->primaries, w);
+  for (int i = 0; i < 3; i++)
+    c->dst_w[i] = (float) w[i];
+
+  if (c->hlg_out) {
+    x.gamma = est_hlg_gamma (p->dst_peak);
+    log_lut_fill (&c->hlg_out_lut, hlg_out_gain, &x);
+  }
+  log_lut_fill (&c->out_lut, encode, &x);
+  return c;
+}
+
+void
+est_hdr_colour_free (EstHdrColour * c)
+{
+  free (c);
+}
+
+static inline float
+clampf (float v, float lo, float hi)
+{
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* The soft gamut compression of tonemap.c, in float. */
+static inline void
+gamut_soft (const float w[3], float rgb[3])
+{
+  double d[3] = { rgb[0], rgb[1], rgb[2] }, dw[3] = { w[0], w[1], w[2] };
+  est_gamut_map (EST_GAMUT_SOFT, dw, d);
+  for (int i = 0; i < 3; i++)
+    rgb[i] = (float) d[i];
+}
+
+static inline void
+apply3 (const float m[3][3], const float v[3], float o[3])
+{
+  for (int i = 0; i < 3; i++)
+    o[i] = m[i][0] * v[0] + m[i][1] * v[1] + m[i][2] * v[2];
+}
+
+static inline void
+to_rgb_light (const EstHdrColour * c, int16_t y, int16_t u, int16_t v,
+    float rgb[3])
+{
+  float yuv[3] = {
+    ((float) y - c->in_off[0]) * c->in_scale[0],
+    ((float) u - c->in_off[1]) * c->in_scale[1],
+    ((float) v - c->in_off[2]) * c->in_scale[2],
+  };
+  float s[3];
+
+  apply3 (c->m_in, yuv, s);
+  for (int i = 0; i < 3; i++)
+    rgb[i] = in_lut (c, s[i]);
+  if (c->hlg_in) {
+    float ys = c->hlg_w[0] * rgb[0] + c->hlg_w[1] * rgb[1] +
+        c->hlg_w[2] * rgb[2];
+    float g = log_lut (&c->hlg_in_lut, ys);
+    for (int i = 0; i < 3; i++)
+      rgb[i] *= g;
+  }
+}
+
+static inline int16_t
+to_q14 (float v)
+{
+  v = clampf (v, -32768.0f, 32767.0f);
+  return (int16_t) lrintf (v);
+}
+
+void
+est_hdr_colour_process (const EstHdrColour * c, int16_t * y, int16_t * u,
+    int16_t * v, int n)
+{
+  if (c->identity)
+    return;
+
+  for (int i = 0; i < n; i++) {
+    float rgb[3], s[3], o[3];
+
+    if (!c->linearise) {
+      float yuv[3] = {
+        ((float) y[i] - c->in_off[0]) * c->in_scale[0],
+        ((float) u[i] - c->in_off[1]) * c->in_scale[1],
+        ((float) v[i] - c->in_off[2]) * c->in_scale[2],
+      };
+      apply3 (c->m_in, yuv, s);
+    } else {
+      to_rgb_light (c, y[i], u[i], v[i], rgb);
+
+      if (c->tone) {
+        if (c->tone_mode == EST_TONE_MODE_RGB) {
+          for (int k = 0; k < 3; k++)
+            rgb[k] = log_lut (&c->tone_lut, fminf (rgb[k], c->src_max));
+        } else {
+          float l = c->tone_mode == EST_TONE_MODE_LUMINANCE ?
+              c->src_w[0] * rgb[0] + c->src_w[1] * rgb[1] +
+              c->src_w[2] * rgb[2] : fmaxf (rgb[0], fmaxf (rgb[1], rgb[2]));
+          /* curve (l) / l: light above the source peak keeps the peak's
+           * output, so its gain falls as 1 / l. */
+          float g = l > 0.0f ?
+              log_lut (&c->tone_lut, fminf (l, c->src_max)) / l : 0.0f;
+          for (int k = 0; k < 3; k++)
+            rgb[k] *= g;
+        }
+      }
+
+      if (!c->gamut_identity) {
+        apply3 (c->gamut, rgb, o);
+        memcpy (rgb, o, sizeof o);
+      }
+      if (c->gamut_mode == EST_GAMUT_SOFT)
+        gamut_soft (c->dst_w, rgb);
+      else
+        for (int k = 0; k < 3; k++)
+          rgb[k] = clampf (rgb[k], 0.0f, 1.0f);
+
+      if (c->hlg_out) {
+        float yd = c->hlg_w[0] * rgb[0] + c->hlg_w[1] * rgb[1] +
+            c->hlg_w[2] * rgb[2];
+        float g = log_lut (&c->hlg_out_lut, yd);
+        for (int k = 0; k < 3; k++)
+          rgb[k] *= g;
+      }
+      for (int k = 0; k < 3; k++)
+        s[k] = log_lut (&c->out_lut, rgb[k]);
+    }
+
+    apply3 (c->m_out, s, o);
+    y[i] = to_q14 (o[0] * c->out_scale[0] + c->out_off[0]);
+    u[i] = to_q14 (o[1] * c->out_scale[1] + c->out_off[1]);
+    v[i] = to_q14 (o[2] * c->out_scale[2] + c->out_off[2]);
+  }
+}
+
+void
+est_hdr_colour_measure (const EstHdrColour * c, const int16_t * y,
+    const int16_t * u, const int16_t * v, int n, int step, float *max,
+    double *sum)
+{
+  float peak = 0.0f;
+  double total = 0.0;
+
+  for (int i = 0; c->linearise && i < n; i += step) {
+    float rgb[3];
+    to_rgb_light (c, y[i], u[i], v[i], rgb);
+    float m = fmaxf (rgb[0], fmaxf (rgb[1], rgb[2]));
+    peak = fmaxf (peak, m);
+    total += m;
+  }
+  *max = peak * c->in_light_scale;
+  *sum = total * c->in_light_scale;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2026 Estuary contributors */
+
+#ifndef EST_VIDEOPACK_H
+#define EST_VIDEOPACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The YUV layouts esthdrscale reads and writes, unpacked to and packed
+ * from planar int16_t rows of "Q14" samples: a code value c of depth d is
+ * c << (14 - d), so 8, 10 and 12-bit samples share one scale (0..16383) and
+ * the resampler and colour stages do not care about the depth. Packing
+ * rounds back to the output depth, adding a dither keyed to the sample's
+ * position in its plane (so the result does not depend on how a frame is
+ * split between threads), and clamps to the code range.
+ *
+ * 16-bit containers are little-endian, as on every host Estuary builds
+ * for. */
+
+typedef enum
+{
+  EST_VIDEO_I420,
+  EST_VIDEO_NV12,
+  EST_VIDEO_Y42B,
+  EST_VIDEO_Y444,
+  EST_VIDEO_I420_10,
+  EST_VIDEO_I422_10,
+  EST_VIDEO_Y444_10,
+  EST_VIDEO_P010,
+  EST_VIDEO_I420_12,
+  EST_VIDEO_I422_12,
+  EST_VIDEO_Y444_12,
+  EST_VIDEO_V210,               /* 10-bit 4:2:2, 6 pixels in 16 bytes */
+  EST_VIDEO_N_FORMATS
+} EstVideoFormat;
+
+typedef struct EstVideoFormatInfo
+{
+  const char *name;             /* GStreamer's name, e.g. "P010_10LE" */
+  int depth;                    /* 8, 10 or 12 */
+  int shift_x, shift_y;         /* chroma subsampling: 4:2:0 is 1, 1 */
+  int n_planes;                 /* memory planes: 1 (v210), 2 (NV12, P010), 3 */
+} EstVideoFormatInfo;
+
+const EstVideoFormatInfo *est_video_format_info (EstVideoFormat f);
+
+/* The format GStreamer calls `name`; -1 when it is not one of these. */
+int est_video_format_from_name (const char *name);
+
+/* A picture in memory: plane pointers and strides in bytes as GStreamer
+ * lays them out (planes the format does not have are ignored). */
+typedef struct EstVideoImage
+{
+  uint8_t *data[3];
+  ptrdiff_t stride[3];
+} EstVideoImage;
+
+/* Component c (0 Y, 1 Cb, 2 Cr) of row `y` of that component's grid (for
+ * 4:2:0 chroma, row y of the half-height grid), samples x0 .. x0 + n - 1
+ * (x0 + n <= the component's width) to Q14 in dst. */
+void est_video_unpack (EstVideoFormat f, const EstVideoImage * img, int c,
+    int y, int x0, int n, int16_t * dst);
+
+/* Ordered-dither offsets for packing Q14 to `depth` bits: a 16 x 16 Bayer
+ * matrix scaled to the 14 - depth bits dropped, indexed [y & 15][x & 15];
+ * with dithering off, every entry is the rounding offset. */
+typedef struct EstVideoDither
+{
+  int16_t offset[16][16];
+} EstVideoDither;
+
+void est_video_dither_init (EstVideoDither * d, int depth, int enabled);
+
+/* Packs Q14 rows into row `y` (luma grid) of img, columns 0 .. width - 1
+ * (width in luma samples): luma from src[0]; when `chroma` is set, also
+ * the chroma samples of that row, which for vertically subsampled formats
+ * the caller sets only on rows whose index is a multiple of 2, passing
+ * src[1] and src[2] as the chroma row y >> shift_y, (width + (1 << shift_x)
+ * - 1) >> shift_x samples long. luma_dither and chroma_dither are built
+ * for the format's depth. v210 packs in groups of six pixels: the padding
+ * samples of the last group repeat the last real sample. */
+void est_video_pack (EstVideoFormat f, EstVideoImage * img, int y, int width,
+    int chroma, const int16_t * const src[3],
+    const EstVideoDither * dither);
+
+#endif
