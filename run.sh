@@ -37,6 +37,9 @@ PACKAGES=(
   libavutil-dev libdav1d-dev
   # anchors for benchmarks; the compression benchmark's RD-curve plots
   ffmpeg python3 python3-matplotlib
+  # esthdrscale's agreement test: numpy, and Mesa's lavapipe Vulkan driver
+  # for FFmpeg's libplacebo filter
+  python3-numpy mesa-vulkan-drivers
   # fuzzing: clang and its libFuzzer and sanitizer runtimes
   clang libclang-rt-14-dev
 )

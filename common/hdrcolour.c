@@ -1,55 +1,35 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2026 Estuary contributors */
 
+/* The colour stage (stage list in hdrcolour.h): the tables, built once in
+ * double precision, and the C reference of the per-pixel kernel, the
+ * specification its ISA versions (x86/hdrcolour_*.c) follow within the
+ * contract of hdrcolourdsp.h. */
+
 #include "hdrcolour.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Signal -> light: uniform in the signal, linear interpolation. */
-#define IN_LUT_SIZE 4096
+#include "cpu.h"
+#include "hdrcolourdsp.h"
 
-/* Light -> anything: indexed by the float's exponent and top mantissa bits,
- * so every octave from 2^LOG_MIN to 2^LOG_MAX gets 2^LOG_SEG entries (light
- * spans ten decades, and the transfer curves are steepest near black).
- * Below 2^LOG_MIN the value is interpolated from f (0). */
-#define LOG_MIN (-32)
-#define LOG_MAX 14
-#define LOG_SEG 6
-#define LOG_SIZE (((LOG_MAX) - (LOG_MIN)) << LOG_SEG)
+#define IN_LUT_SIZE EST_HDR_IN_LUT_SIZE
+#define LOG_MIN EST_HDR_LOG_MIN
+#define LOG_SEG EST_HDR_LOG_SEG
+#define LOG_SIZE EST_HDR_LOG_SIZE
 
-typedef struct LogLut
-{
-  float zero;                   /* f (0) */
-  float v[LOG_SIZE + 1];        /* f (2^(LOG_MIN + i / 2^LOG_SEG) stepwise) */
-} LogLut;
+typedef EstHdrLogLut LogLut;
 
 struct EstHdrColour
 {
   EstColourSpace in, out;
   EstHdrColourParams p;         /* src_peak: the static peak */
-  int identity, linearise, hlg_in, hlg_out, tone;
-  EstToneMode tone_mode;
-  EstGamutMode gamut_mode;
-
-  /* Q14 -> normalised: (q - off) * scale, per component. */
-  float in_off[3], in_scale[3];
-  float m_in[3][3];             /* Y'CbCr -> R'G'B' */
-  float in_lut[IN_LUT_SIZE + 2];
-  float hlg_w[3];               /* BT.2020 luminance, the OOTF's */
-  LogLut hlg_in_lut;            /* Ys -> Ys^(gamma - 1) * src_peak / dst_peak */
-  float src_w[3];               /* source luminance, for tone modes */
-  LogLut tone_lut;              /* x -> tm (x), x clamped to src_max first */
-  float src_max;                /* source peak in target units */
-  int gamut_identity;
-  float gamut[3][3];
-  float dst_w[3];
-  LogLut hlg_out_lut;           /* Yd -> Yd^((1 - gamma) / gamma) */
-  LogLut out_lut;               /* light -> signal */
-  float m_out[3][3];            /* R'G'B' -> Y'CbCr */
-  float out_off[3], out_scale[3];       /* normalised -> Q14: v * scale + off */
+  int identity;
   float in_light_scale;         /* target units -> source cd/m2 */
+  EstHdrColourDSP dsp;
+  EstHdrColourTables t;         /* what the kernels read */
 };
 
 static int
@@ -105,6 +85,7 @@ log_lut_fill (LogLut * lut, double (*f) (const void *, double), const void *ctx)
     double m = 1.0 + (double) (i & ((1 << LOG_SEG) - 1)) / (1 << LOG_SEG);
     lut->v[i] = (float) f (ctx, ldexp (m, e));
   }
+  lut->v[LOG_SIZE + 1] = lut->v[LOG_SIZE];
 }
 
 /* Makes the segment holding x_end (a table point or not) end exactly at
@@ -120,6 +101,7 @@ log_lut_end_at (LogLut * lut, double x_end, double f_end)
     if (x0 < x_end && x_end < x1) {
       lut->v[i + 1] = (float) (lut->v[i] + (f_end - lut->v[i]) *
           (x1 - x0) / (x_end - x0));
+      lut->v[LOG_SIZE + 1] = lut->v[LOG_SIZE];
       return;
     }
   }
@@ -148,16 +130,16 @@ log_lut (const LogLut * lut, float x)
 }
 
 static inline float
-in_lut (const EstHdrColour * c, float v)
+in_lut (const EstHdrColourTables * t, float v)
 {
   float x = v * IN_LUT_SIZE;
   if (!(x > 0.0f))
-    return c->in_lut[0];
+    return t->in_lut[0];
   if (x >= IN_LUT_SIZE)
-    return c->in_lut[IN_LUT_SIZE];
+    return t->in_lut[IN_LUT_SIZE];
   int i = (int) x;
   float frac = x - (float) i;
-  return c->in_lut[i] + (c->in_lut[i + 1] - c->in_lut[i]) * frac;
+  return t->in_lut[i] + (t->in_lut[i + 1] - t->in_lut[i]) * frac;
 }
 
 typedef struct Ctx
@@ -250,21 +232,21 @@ build_tone (EstHdrColour * c, double peak)
   x.tp.src_peak = peak;
   x.tp.dst_peak = c->p.dst_peak;
   x.tp.param = c->p.curve_param;
-  c->src_max = (float) (peak / c->p.dst_peak);
-  log_lut_fill (&c->tone_lut, tone_value, &x);
-  log_lut_end_at (&c->tone_lut, c->src_max, tone_value (&x, c->src_max));
+  c->t.src_max = (float) (peak / c->p.dst_peak);
+  log_lut_fill (&c->t.tone_lut, tone_value, &x);
+  log_lut_end_at (&c->t.tone_lut, c->t.src_max, tone_value (&x, c->t.src_max));
 }
 
 int
 est_hdr_colour_tone_maps (const EstHdrColour * c)
 {
-  return c->tone;
+  return c->t.tone;
 }
 
 void
 est_hdr_colour_set_source_peak (EstHdrColour * c, double peak)
 {
-  if (c->tone)
+  if (c->t.tone)
     build_tone (c, peak);
 }
 
@@ -273,10 +255,12 @@ est_hdr_colour_new (const EstColourSpace * in, const EstColourSpace * out,
     const EstHdrColourParams * p)
 {
   EstHdrColour *c = calloc (1, sizeof *c);
+  EstHdrColourTables *t;
   double m[3][3], w[3];
 
   if (!c)
     return NULL;
+  t = &c->t;
 
   Ctx x = { 0 };
   x.in = in;
@@ -291,55 +275,57 @@ est_hdr_colour_new (const EstColourSpace * in, const EstColourSpace * out,
   c->out = *out;
   c->p = *p;
   c->identity = est_hdr_colour_is_identity (in, out, p);
-  c->tone = needs_tone_mapping (in, p);
-  c->linearise = !same_light (in, out, p) || in->primaries != out->primaries
-      || c->tone;
-  c->tone_mode = p->tone_mode;
-  c->gamut_mode = p->gamut_mode;
-  c->hlg_in = c->linearise && in->transfer == EST_TRANSFER_HLG;
-  c->hlg_out = c->linearise && out->transfer == EST_TRANSFER_HLG;
   c->in_light_scale = (float) p->dst_peak;
+  est_hdr_colour_dsp_init (&c->dsp, est_cpu_flags ());
 
-  range_q14 (in, c->in_off, c->in_scale, 0);
-  range_q14 (out, c->out_off, c->out_scale, 1);
+  t->tone = needs_tone_mapping (in, p);
+  t->linearise = !same_light (in, out, p) || in->primaries != out->primaries
+      || t->tone;
+  t->tone_mode = p->tone_mode;
+  t->gamut_mode = p->gamut_mode;
+  t->hlg_in = t->linearise && in->transfer == EST_TRANSFER_HLG;
+  t->hlg_out = t->linearise && out->transfer == EST_TRANSFER_HLG;
+
+  range_q14 (in, t->in_off, t->in_scale, 0);
+  range_q14 (out, t->out_off, t->out_scale, 1);
   est_colour_ycbcr_to_rgb (in->matrix, m);
-  to_float (m, c->m_in);
+  to_float (m, t->m_in);
   est_colour_rgb_to_ycbcr (out->matrix, m);
-  to_float (m, c->m_out);
+  to_float (m, t->m_out);
 
-  if (!c->linearise)
+  if (!t->linearise)
     return c;
 
   for (int i = 0; i <= IN_LUT_SIZE + 1; i++)
-    c->in_lut[i] = (float) linearise (&x, fmin (1.0, (double) i / IN_LUT_SIZE));
+    t->in_lut[i] = (float) linearise (&x, fmin (1.0, (double) i / IN_LUT_SIZE));
 
   /* HLG's OOTF is defined on BT.2020 luminance. */
   est_colour_luminance (EST_PRIMARIES_BT2020, w);
   for (int i = 0; i < 3; i++)
-    c->hlg_w[i] = (float) w[i];
-  if (c->hlg_in) {
+    t->hlg_w[i] = (float) w[i];
+  if (t->hlg_in) {
     x.gamma = est_hlg_gamma (p->src_peak);
-    log_lut_fill (&c->hlg_in_lut, hlg_in_gain, &x);
+    log_lut_fill (&t->hlg_in_lut, hlg_in_gain, &x);
   }
 
   est_colour_luminance (in->primaries, w);
   for (int i = 0; i < 3; i++)
-    c->src_w[i] = (float) w[i];
-  if (c->tone)
+    t->src_w[i] = (float) w[i];
+  if (t->tone)
     build_tone (c, x.tp.src_peak);
 
   est_colour_gamut_matrix (in->primaries, out->primaries, m);
-  to_float (m, c->gamut);
-  c->gamut_identity = in->primaries == out->primaries;
+  to_float (m, t->gamut);
+  t->gamut_identity = in->primaries == out->primaries;
   est_colour_luminance (out->primaries, w);
   for (int i = 0; i < 3; i++)
-    c->dst_w[i] = (float) w[i];
+    t->dst_w[i] = (float) w[i];
 
-  if (c->hlg_out) {
+  if (t->hlg_out) {
     x.gamma = est_hlg_gamma (p->dst_peak);
-    log_lut_fill (&c->hlg_out_lut, hlg_out_gain, &x);
+    log_lut_fill (&t->hlg_out_lut, hlg_out_gain, &x);
   }
-  log_lut_fill (&c->out_lut, encode, &x);
+  log_lut_fill (&t->out_lut, encode, &x);
   return c;
 }
 
@@ -349,20 +335,57 @@ est_hdr_colour_free (EstHdrColour * c)
   free (c);
 }
 
+void
+est_hdr_colour_set_cpu_flags (EstHdrColour * c, unsigned cpu_flags)
+{
+  est_hdr_colour_dsp_init (&c->dsp, cpu_flags);
+}
+
+const EstHdrColourTables *
+est_hdr_colour_tables (const EstHdrColour * c)
+{
+  return &c->t;
+}
+
 static inline float
 clampf (float v, float lo, float hi)
 {
   return v < lo ? lo : v > hi ? hi : v;
 }
 
-/* The soft gamut compression of tonemap.c, in float. */
-static inline void
-gamut_soft (const float w[3], float rgb[3])
+/* est_gamut_map's EST_GAMUT_SOFT (tonemap.c), the same formula in float. */
+void
+est_hdr_colour_gamut_soft (const float w[3], float rgb[3])
 {
-  double d[3] = { rgb[0], rgb[1], rgb[2] }, dw[3] = { w[0], w[1], w[2] };
-  est_gamut_map (EST_GAMUT_SOFT, dw, d);
+  const float k = (float) EST_GAMUT_SOFT_KNEE;
+  float y = w[0] * rgb[0] + w[1] * rgb[1] + w[2] * rgb[2];
+  float yc = clampf (y, 0.0f, 1.0f);
+  float d[3], t = 0.0f;
+
+  for (int i = 0; i < 3; i++) {
+    float ti = 0.0f;
+    d[i] = rgb[i] - y;
+    /* how far along d the channel reaches its bound, inverted */
+    if (d[i] > 0.0f)
+      ti = yc < 1.0f ? d[i] / (1.0f - yc) : INFINITY;
+    else if (d[i] < 0.0f)
+      ti = yc > 0.0f ? -d[i] / yc : INFINITY;
+    t = ti > t ? ti : t;
+  }
+
+  if (!(t <= k && y == yc)) {
+    float ratio = 1.0f;
+    if (isinf (t)) {
+      ratio = 0.0f;
+    } else if (t > k) {
+      float u = (t - k) / (1.0f - k);
+      ratio = (k + (1.0f - k) * u / (1.0f + u)) / t;
+    }
+    for (int i = 0; i < 3; i++)
+      rgb[i] = yc + d[i] * ratio;
+  }
   for (int i = 0; i < 3; i++)
-    rgb[i] = (float) d[i];
+    rgb[i] = clampf (rgb[i], 0.0f, 1.0f);
 }
 
 static inline void
@@ -372,24 +395,34 @@ apply3 (const float m[3][3], const float v[3], float o[3])
     o[i] = m[i][0] * v[0] + m[i][1] * v[1] + m[i][2] * v[2];
 }
 
+/* Q14 Y'CbCr -> R'G'B', normalised. */
 static inline void
-to_rgb_light (const EstHdrColour * c, int16_t y, int16_t u, int16_t v,
-    float rgb[3])
+to_rgb_signal (const EstHdrColourTables * t, int16_t y, int16_t u,
+    int16_t v, float s[3])
 {
   float yuv[3] = {
-    ((float) y - c->in_off[0]) * c->in_scale[0],
-    ((float) u - c->in_off[1]) * c->in_scale[1],
-    ((float) v - c->in_off[2]) * c->in_scale[2],
+    ((float) y - t->in_off[0]) * t->in_scale[0],
+    ((float) u - t->in_off[1]) * t->in_scale[1],
+    ((float) v - t->in_off[2]) * t->in_scale[2],
   };
+
+  apply3 (t->m_in, yuv, s);
+}
+
+/* Q14 Y'CbCr -> linear light in target units, source primaries. */
+static inline void
+to_rgb_light (const EstHdrColourTables * t, int16_t y, int16_t u, int16_t v,
+    float rgb[3])
+{
   float s[3];
 
-  apply3 (c->m_in, yuv, s);
+  to_rgb_signal (t, y, u, v, s);
   for (int i = 0; i < 3; i++)
-    rgb[i] = in_lut (c, s[i]);
-  if (c->hlg_in) {
-    float ys = c->hlg_w[0] * rgb[0] + c->hlg_w[1] * rgb[1] +
-        c->hlg_w[2] * rgb[2];
-    float g = log_lut (&c->hlg_in_lut, ys);
+    rgb[i] = in_lut (t, s[i]);
+  if (t->hlg_in) {
+    float ys = t->hlg_w[0] * rgb[0] + t->hlg_w[1] * rgb[1] +
+        t->hlg_w[2] * rgb[2];
+    float g = log_lut (&t->hlg_in_lut, ys);
     for (int i = 0; i < 3; i++)
       rgb[i] *= g;
   }
@@ -403,68 +436,80 @@ to_q14 (float v)
 }
 
 void
-est_hdr_colour_process (const EstHdrColour * c, int16_t * y, int16_t * u,
-    int16_t * v, int n)
+est_hdr_colour_process_c (const EstHdrColourTables * t, int16_t * y,
+    int16_t * u, int16_t * v, int n)
 {
-  if (c->identity)
-    return;
-
   for (int i = 0; i < n; i++) {
     float rgb[3], s[3], o[3];
 
-    if (!c->linearise) {
-      float yuv[3] = {
-        ((float) y[i] - c->in_off[0]) * c->in_scale[0],
-        ((float) u[i] - c->in_off[1]) * c->in_scale[1],
-        ((float) v[i] - c->in_off[2]) * c->in_scale[2],
-      };
-      apply3 (c->m_in, yuv, s);
+    if (!t->linearise) {
+      to_rgb_signal (t, y[i], u[i], v[i], s);
     } else {
-      to_rgb_light (c, y[i], u[i], v[i], rgb);
+      to_rgb_light (t, y[i], u[i], v[i], rgb);
 
-      if (c->tone) {
-        if (c->tone_mode == EST_TONE_MODE_RGB) {
+      if (t->tone) {
+        if (t->tone_mode == EST_TONE_MODE_RGB) {
           for (int k = 0; k < 3; k++)
-            rgb[k] = log_lut (&c->tone_lut, fminf (rgb[k], c->src_max));
+            rgb[k] = log_lut (&t->tone_lut, fminf (rgb[k], t->src_max));
         } else {
-          float l = c->tone_mode == EST_TONE_MODE_LUMINANCE ?
-              c->src_w[0] * rgb[0] + c->src_w[1] * rgb[1] +
-              c->src_w[2] * rgb[2] : fmaxf (rgb[0], fmaxf (rgb[1], rgb[2]));
+          float l = t->tone_mode == EST_TONE_MODE_LUMINANCE ?
+              t->src_w[0] * rgb[0] + t->src_w[1] * rgb[1] +
+              t->src_w[2] * rgb[2] : fmaxf (rgb[0], fmaxf (rgb[1], rgb[2]));
           /* curve (l) / l: light above the source peak keeps the peak's
            * output, so its gain falls as 1 / l. */
           float g = l > 0.0f ?
-              log_lut (&c->tone_lut, fminf (l, c->src_max)) / l : 0.0f;
+              log_lut (&t->tone_lut, fminf (l, t->src_max)) / l : 0.0f;
           for (int k = 0; k < 3; k++)
             rgb[k] *= g;
         }
       }
 
-      if (!c->gamut_identity) {
-        apply3 (c->gamut, rgb, o);
+      if (!t->gamut_identity) {
+        apply3 (t->gamut, rgb, o);
         memcpy (rgb, o, sizeof o);
       }
-      if (c->gamut_mode == EST_GAMUT_SOFT)
-        gamut_soft (c->dst_w, rgb);
+      if (t->gamut_mode == EST_GAMUT_SOFT)
+        est_hdr_colour_gamut_soft (t->dst_w, rgb);
       else
         for (int k = 0; k < 3; k++)
           rgb[k] = clampf (rgb[k], 0.0f, 1.0f);
 
-      if (c->hlg_out) {
-        float yd = c->hlg_w[0] * rgb[0] + c->hlg_w[1] * rgb[1] +
-            c->hlg_w[2] * rgb[2];
-        float g = log_lut (&c->hlg_out_lut, yd);
+      if (t->hlg_out) {
+        float yd = t->hlg_w[0] * rgb[0] + t->hlg_w[1] * rgb[1] +
+            t->hlg_w[2] * rgb[2];
+        float g = log_lut (&t->hlg_out_lut, yd);
         for (int k = 0; k < 3; k++)
           rgb[k] *= g;
       }
       for (int k = 0; k < 3; k++)
-        s[k] = log_lut (&c->out_lut, rgb[k]);
+        s[k] = log_lut (&t->out_lut, rgb[k]);
     }
 
-    apply3 (c->m_out, s, o);
-    y[i] = to_q14 (o[0] * c->out_scale[0] + c->out_off[0]);
-    u[i] = to_q14 (o[1] * c->out_scale[1] + c->out_off[1]);
-    v[i] = to_q14 (o[2] * c->out_scale[2] + c->out_off[2]);
+    apply3 (t->m_out, s, o);
+    y[i] = to_q14 (o[0] * t->out_scale[0] + t->out_off[0]);
+    u[i] = to_q14 (o[1] * t->out_scale[1] + t->out_off[1]);
+    v[i] = to_q14 (o[2] * t->out_scale[2] + t->out_off[2]);
   }
+}
+
+void
+est_hdr_colour_dsp_init (EstHdrColourDSP * dsp, unsigned cpu_flags)
+{
+  dsp->process = est_hdr_colour_process_c;
+#if defined(EST_HAVE_X86_DSP)
+  est_hdr_colour_dsp_init_x86 (dsp, cpu_flags);
+#else
+  (void) cpu_flags;
+#endif
+}
+
+void
+est_hdr_colour_process (const EstHdrColour * c, int16_t * y, int16_t * u,
+    int16_t * v, int n)
+{
+  if (c->identity)
+    return;
+  c->dsp.process (&c->t, y, u, v, n);
 }
 
 void
@@ -475,9 +520,9 @@ est_hdr_colour_measure (const EstHdrColour * c, const int16_t * y,
   float peak = 0.0f;
   double total = 0.0;
 
-  for (int i = 0; c->linearise && i < n; i += step) {
+  for (int i = 0; c->t.linearise && i < n; i += step) {
     float rgb[3];
-    to_rgb_light (c, y[i], u[i], v[i], rgb);
+    to_rgb_light (&c->t, y[i], u[i], v[i], rgb);
     float m = fmaxf (rgb[0], fmaxf (rgb[1], rgb[2]));
     peak = fmaxf (peak, m);
     total += m;

@@ -78,10 +78,17 @@ int est_hdr_colour_is_identity (const EstColourSpace * in,
     const EstColourSpace * out, const EstHdrColourParams * p);
 
 /* Builds the tables: about 70 kB. Peaks must be in 1..10000 cd/m2 (the
- * caller validates them). NULL on allocation failure. */
+ * caller validates them). The kernel is the fastest est_cpu_flags ()
+ * allows (see est_hdr_colour_set_cpu_flags). NULL on allocation failure. */
 EstHdrColour *est_hdr_colour_new (const EstColourSpace * in,
     const EstColourSpace * out, const EstHdrColourParams * p);
 void est_hdr_colour_free (EstHdrColour * c);    /* NULL allowed */
+
+/* Picks the kernel of est_hdr_colour_process from the CPU features in
+ * cpu_flags (EST_CPU_FLAG_*, cpu.h): 0 for the C reference. The SIMD
+ * kernels are within 1 Q14 unit of it (hdrcolourdsp.h). Not thread-safe
+ * against est_hdr_colour_process. */
+void est_hdr_colour_set_cpu_flags (EstHdrColour * c, unsigned cpu_flags);
 
 /* Converts n pixels in place: y, u, v hold input Q14 samples (input range
  * and depth) and receive output Q14 samples. Thread-safe: the stage is
