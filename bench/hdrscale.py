@@ -83,7 +83,8 @@ SITING = ['!', 'capssetter', 'caps=video/x-raw,chroma-site=mpeg2']
 
 
 def run(cmd, env=None):
-    """Wall seconds of cmd; raises with its output when it fails."""
+    """Seconds of cmd: what gstfeed.py reports for GStreamer pipelines, the
+    wall time otherwise. Raises with its output when it fails."""
     t0 = time.monotonic()
     p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -93,6 +94,9 @@ def run(cmd, env=None):
     if p.returncode != 0:
         raise RuntimeError('%s failed:\n%s' % (' '.join(cmd),
                                                p.stdout[-2000:]))
+    for line in p.stdout.splitlines():
+        if line.startswith('SECONDS '):
+            return float(line.split()[1])
     return wall
 
 
@@ -165,8 +169,14 @@ def make_sources(args, tmp):
 
 
 def gst_cmd(src, middle):
-    return ['gst-launch-1.0', '-q'] + src.gst() + ['!'] + middle + \
-        ['!', 'fakesink', 'sync=false']
+    """src's frames fed from memory (bench/gstfeed.py) into middle."""
+    fmt = 'I420_10LE' if src.depth > 8 else 'I420'
+    caps = ('video/x-raw,format=%s,width=%d,height=%d,framerate=25/1,'
+            'colorimetry=%s,chroma-site=mpeg2' % (fmt, src.width, src.height,
+                                                  src.colorimetry))
+    return ['/usr/bin/python3', os.path.join(ROOT, 'bench', 'gstfeed.py'),
+            src.path, caps, str(src.frame_size), '1',
+            ' '.join(middle + ['!', 'fakesink', 'sync=false'])]
 
 
 def rows(args, hdr, sdr):

@@ -43,6 +43,7 @@ struct EstHdrScale
   EstHdrScaleParams p;
   int rect_x, rect_y, rect_w, rect_h;
   EstResampleDSP dsp;
+  EstVideoPackDSP pack;
   EstSlicePool *pool;
   EstVideoDither dither;
   int16_t black[3];             /* output Q14 */
@@ -446,6 +447,7 @@ est_hdr_scale_new (const EstHdrScaleFormat * in, const EstHdrScaleFormat * out,
     err = "the picture rectangle does not fit the output";
 
   est_resample_dsp_init (&s->dsp, p->cpu_flags);
+  est_video_pack_dsp_init (&s->pack, p->cpu_flags);
   est_video_dither_init (&s->dither, out->colour.depth, p->dither);
   est_colour_range (out->colour.depth, out->colour.full_range, &r);
   s->black[0] = (int16_t) (r.y_offset * (1 << (14 - out->colour.depth)));
@@ -674,7 +676,7 @@ stage_b (void *ctx, int job, int thread)
       t->obuf[1] + cy * s->obuf_stride,
       t->obuf[2] + cy * s->obuf_stride,
     };
-    est_video_pack (s->out.format, s->dst, y, s->out.width,
+    est_video_pack (&s->pack, s->out.format, s->dst, y, s->out.width,
         (y & ((1 << shy) - 1)) == 0, rows, &s->dither);
   }
 }

@@ -142,40 +142,50 @@ quantise (int v, int offset, int shift, int max)
   return v < 0 ? 0 : v > max ? max : v;
 }
 
-/* Rows are packed in blocks of 16, the period of the dither, so the inner
- * loops have a fixed trip count and no index arithmetic: the compiler
- * vectorises them. */
 static void
-pack_row8 (uint8_t * dst, const int16_t * src, int n, const int16_t * dith,
-    int step)
+pack8_c (uint8_t * dst, const int16_t * src, int n, const int16_t * dith)
 {
-  int i = 0;
-
-  if (step == 1) {
-    for (; i + 16 <= n; i += 16)
-      for (int j = 0; j < 16; j++)
-        dst[i + j] = (uint8_t) quantise (src[i + j], dith[j], 6, 255);
-  }
-  for (; i < n; i++)
-    dst[i * step] = (uint8_t) quantise (src[i], dith[i & 15], 6, 255);
+  for (int i = 0; i < n; i++)
+    dst[i] = (uint8_t) quantise (src[i], dith[i & 15], 6, 255);
 }
 
 static void
-pack_row16 (uint16_t * dst, const int16_t * src, int n, const int16_t * dith,
-    int step, int depth, int msb)
+pack16_c (uint16_t * dst, const int16_t * src, int n, const int16_t * dith,
+    int shift, int max, int up)
+{
+  for (int i = 0; i < n; i++)
+    dst[i] = (uint16_t) (quantise (src[i], dith[i & 15], shift, max) << up);
+}
+
+void
+est_video_pack_dsp_init (EstVideoPackDSP * dsp, unsigned cpu_flags)
+{
+  dsp->pack8 = pack8_c;
+  dsp->pack16 = pack16_c;
+#ifdef EST_HAVE_X86_DSP
+  est_video_pack_dsp_init_x86 (dsp, cpu_flags);
+#else
+  (void) cpu_flags;
+#endif
+}
+
+/* Interleaved chroma (NV12, P010): every other sample. */
+static void
+pack_row8_step2 (uint8_t * dst, const int16_t * src, int n,
+    const int16_t * dith)
+{
+  for (int i = 0; i < n; i++)
+    dst[2 * i] = (uint8_t) quantise (src[i], dith[i & 15], 6, 255);
+}
+
+static void
+pack_row16_step2 (uint16_t * dst, const int16_t * src, int n,
+    const int16_t * dith, int depth, int msb)
 {
   int shift = 14 - depth, max = (1 << depth) - 1, up = msb ? 16 - depth : 0;
-  int i = 0;
 
-  if (step == 1) {
-    for (; i + 16 <= n; i += 16)
-      for (int j = 0; j < 16; j++)
-        dst[i + j] = (uint16_t) (quantise (src[i + j], dith[j], shift,
-                max) << up);
-  }
-  for (; i < n; i++)
-    dst[i * step] = (uint16_t) (quantise (src[i], dith[i & 15], shift,
-            max) << up);
+  for (int i = 0; i < n; i++)
+    dst[2 * i] = (uint16_t) (quantise (src[i], dith[i & 15], shift, max) << up);
 }
 
 static void
@@ -206,8 +216,9 @@ pack_v210 (EstVideoImage * img, int y, int width,
 }
 
 void
-est_video_pack (EstVideoFormat f, EstVideoImage * img, int y, int width,
-    int chroma, const int16_t * const src[3], const EstVideoDither * dither)
+est_video_pack (const EstVideoPackDSP * dsp, EstVideoFormat f,
+    EstVideoImage * img, int y, int width, int chroma,
+    const int16_t * const src[3], const EstVideoDither * dither)
 {
   const EstVideoFormatInfo *info = &formats[f];
   int cw = (width + (1 << info->shift_x) - 1) >> info->shift_x;
@@ -220,33 +231,35 @@ est_video_pack (EstVideoFormat f, EstVideoImage * img, int y, int width,
   }
 
   if (info->depth == 8) {
-    pack_row8 (img->data[0] + y * img->stride[0], src[0], width,
-        dither->offset[y & 15], 1);
+    dsp->pack8 (img->data[0] + y * img->stride[0], src[0], width,
+        dither->offset[y & 15]);
     if (!chroma)
       return;
     if (info->n_planes == 2) {
       uint8_t *uv = img->data[1] + cy * img->stride[1];
-      pack_row8 (uv, src[1], cw, cdith, 2);
-      pack_row8 (uv + 1, src[2], cw, cdith, 2);
+      pack_row8_step2 (uv, src[1], cw, cdith);
+      pack_row8_step2 (uv + 1, src[2], cw, cdith);
     } else {
       for (int c = 1; c < 3; c++)
-        pack_row8 (img->data[c] + cy * img->stride[c], src[c], cw, cdith, 1);
+        dsp->pack8 (img->data[c] + cy * img->stride[c], src[c], cw, cdith);
     }
     return;
   }
 
   int msb = f == EST_VIDEO_P010;
-  pack_row16 ((uint16_t *) (img->data[0] + y * img->stride[0]), src[0], width,
-      dither->offset[y & 15], 1, info->depth, msb);
+  int shift = 14 - info->depth, max = (1 << info->depth) - 1;
+  int up = msb ? 16 - info->depth : 0;
+  dsp->pack16 ((uint16_t *) (img->data[0] + y * img->stride[0]), src[0],
+      width, dither->offset[y & 15], shift, max, up);
   if (!chroma)
     return;
   if (info->n_planes == 2) {
     uint16_t *uv = (uint16_t *) (img->data[1] + cy * img->stride[1]);
-    pack_row16 (uv, src[1], cw, cdith, 2, info->depth, msb);
-    pack_row16 (uv + 1, src[2], cw, cdith, 2, info->depth, msb);
+    pack_row16_step2 (uv, src[1], cw, cdith, info->depth, msb);
+    pack_row16_step2 (uv + 1, src[2], cw, cdith, info->depth, msb);
   } else {
     for (int c = 1; c < 3; c++)
-      pack_row16 ((uint16_t *) (img->data[c] + cy * img->stride[c]), src[c],
-          cw, cdith, 1, info->depth, msb);
+      dsp->pack16 ((uint16_t *) (img->data[c] + cy * img->stride[c]),
+          src[c], cw, cdith, shift, max, up);
   }
 }

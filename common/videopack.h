@@ -72,6 +72,25 @@ typedef struct EstVideoDither
 
 void est_video_dither_init (EstVideoDither * d, int depth, int enabled);
 
+/* The row kernels of packing. Rows start at column 0, so the dither of
+ * sample i is dith[i & 15]. The C references in videopack.c are the
+ * specification; ISA versions give identical results (tests/common/
+ * videopack checks them). Large rows are written with streaming stores
+ * where the ISA has them: the output frame is not read again soon. */
+typedef struct EstVideoPackDSP
+{
+  /* dst[i] = clamp ((src[i] + dith[i & 15]) >> shift, 0, max) << up,
+   * i < n. shift 2..6, max < 2^(16 - up). */
+  void (*pack16) (uint16_t * dst, const int16_t * src, int n,
+      const int16_t * dith, int shift, int max, int up);
+  /* The same to 8 bits: shift 6, max 255, up 0. */
+  void (*pack8) (uint8_t * dst, const int16_t * src, int n,
+      const int16_t * dith);
+} EstVideoPackDSP;
+
+void est_video_pack_dsp_init (EstVideoPackDSP * dsp, unsigned cpu_flags);
+void est_video_pack_dsp_init_x86 (EstVideoPackDSP * dsp, unsigned cpu_flags);
+
 /* Packs Q14 rows into row `y` (luma grid) of img, columns 0 .. width - 1
  * (width in luma samples): luma from src[0]; when `chroma` is set, also
  * the chroma samples of that row, which for vertically subsampled formats
@@ -80,8 +99,8 @@ void est_video_dither_init (EstVideoDither * d, int depth, int enabled);
  * - 1) >> shift_x samples long. luma_dither and chroma_dither are built
  * for the format's depth. v210 packs in groups of six pixels: the padding
  * samples of the last group repeat the last real sample. */
-void est_video_pack (EstVideoFormat f, EstVideoImage * img, int y, int width,
-    int chroma, const int16_t * const src[3],
-    const EstVideoDither * dither);
+void est_video_pack (const EstVideoPackDSP * dsp, EstVideoFormat f,
+    EstVideoImage * img, int y, int width, int chroma,
+    const int16_t * const src[3], const EstVideoDither * dither);
 
 #endif
