@@ -40,6 +40,8 @@ PACKAGES=(
   # esthdrscale's agreement test: numpy, and Mesa's lavapipe Vulkan driver
   # for FFmpeg's libplacebo filter
   python3-numpy mesa-vulkan-drivers
+  # esthdrscale's benchmark feeds GStreamer from memory through PyGObject
+  python3-gi gir1.2-gstreamer-1.0
   # fuzzing: clang and its libFuzzer and sanitizer runtimes
   clang libclang-rt-14-dev
 )
