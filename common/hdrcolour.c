@@ -64,6 +64,26 @@ same_light (const EstColourSpace * in, const EstColourSpace * out,
   return est_hdr_colour_source_peak (in, p) == p->dst_peak;
 }
 
+/* See the header: soft only where colours can leave the target gamut. */
+static EstGamutMode
+gamut_mode (const EstColourSpace * in, const EstColourSpace * out,
+    const EstHdrColourParams * p)
+{
+  double m[3][3];
+  int wider = 0;
+
+  if (p->gamut_mode != EST_GAMUT_SOFT)
+    return p->gamut_mode;
+  est_colour_gamut_matrix (in->primaries, out->primaries, m);
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      wider |= m[i][j] < -1e-9;
+  if (wider || (p->tone_mode == EST_TONE_MODE_LUMINANCE &&
+          needs_tone_mapping (in, p)))
+    return EST_GAMUT_SOFT;
+  return EST_GAMUT_CLIP;
+}
+
 int
 est_hdr_colour_is_identity (const EstColourSpace * in,
     const EstColourSpace * out, const EstHdrColourParams * p)
@@ -76,15 +96,21 @@ est_hdr_colour_is_identity (const EstColourSpace * in,
   return same_light (in, out, p) && !needs_tone_mapping (in, p);
 }
 
+/* The light at entry i of a log table: 2^e (1 + m / 2^LOG_SEG). */
+static double
+log_lut_point (int i)
+{
+  int e = LOG_MIN + (i >> LOG_SEG);
+  double m = 1.0 + (double) (i & ((1 << LOG_SEG) - 1)) / (1 << LOG_SEG);
+  return ldexp (m, e);
+}
+
 static void
 log_lut_fill (LogLut * lut, double (*f) (const void *, double), const void *ctx)
 {
   lut->zero = (float) f (ctx, 0.0);
-  for (int i = 0; i <= LOG_SIZE; i++) {
-    int e = LOG_MIN + (i >> LOG_SEG);
-    double m = 1.0 + (double) (i & ((1 << LOG_SEG) - 1)) / (1 << LOG_SEG);
-    lut->v[i] = (float) f (ctx, ldexp (m, e));
-  }
+  for (int i = 0; i <= LOG_SIZE; i++)
+    lut->v[i] = (float) f (ctx, log_lut_point (i));
   lut->v[LOG_SIZE + 1] = lut->v[LOG_SIZE];
 }
 
@@ -95,9 +121,7 @@ static void
 log_lut_end_at (LogLut * lut, double x_end, double f_end)
 {
   for (int i = 0; i < LOG_SIZE; i++) {
-    int e = LOG_MIN + (i >> LOG_SEG);
-    double m = 1.0 + (double) (i & ((1 << LOG_SEG) - 1)) / (1 << LOG_SEG);
-    double x0 = ldexp (m, e), x1 = ldexp (m + 1.0 / (1 << LOG_SEG), e);
+    double x0 = log_lut_point (i), x1 = log_lut_point (i + 1);
     if (x0 < x_end && x_end < x1) {
       lut->v[i + 1] = (float) (lut->v[i] + (f_end - lut->v[i]) *
           (x1 - x0) / (x_end - x0));
@@ -262,14 +286,11 @@ est_hdr_colour_new (const EstColourSpace * in, const EstColourSpace * out,
     return NULL;
   t = &c->t;
 
+  /* The tables other than the tone curve's (build_tone). */
   Ctx x = { 0 };
   x.in = in;
   x.out = out;
   x.p = p;
-  x.gamma = 1.0;
-  x.tp.src_peak = est_hdr_colour_source_peak (in, p);
-  x.tp.dst_peak = p->dst_peak;
-  x.tp.param = p->curve_param;
 
   c->in = *in;
   c->out = *out;
@@ -282,7 +303,7 @@ est_hdr_colour_new (const EstColourSpace * in, const EstColourSpace * out,
   t->linearise = !same_light (in, out, p) || in->primaries != out->primaries
       || t->tone;
   t->tone_mode = p->tone_mode;
-  t->gamut_mode = p->gamut_mode;
+  t->gamut_mode = gamut_mode (in, out, p);
   t->hlg_in = t->linearise && in->transfer == EST_TRANSFER_HLG;
   t->hlg_out = t->linearise && out->transfer == EST_TRANSFER_HLG;
 
@@ -312,7 +333,7 @@ est_hdr_colour_new (const EstColourSpace * in, const EstColourSpace * out,
   for (int i = 0; i < 3; i++)
     t->src_w[i] = (float) w[i];
   if (t->tone)
-    build_tone (c, x.tp.src_peak);
+    build_tone (c, est_hdr_colour_source_peak (in, p));
 
   est_colour_gamut_matrix (in->primaries, out->primaries, m);
   to_float (m, t->gamut);

@@ -31,6 +31,12 @@
  * PQ encodes light * dst_peak / 10000, SDR and HLG treat 1.0 as their
  * display peak. When transfer and primaries match and no tone mapping is
  * needed, the stage skips linearisation and only converts matrix and range.
+ *
+ * Soft gamut mapping applies only where colours can leave the target
+ * gamut: source primaries reaching outside the target's (a negative
+ * coefficient in the linear RGB matrix between them), or luminance tone
+ * mapping; elsewhere the stage clips, a no-op on in-gamut light, rather
+ * than desaturate colours near the edge for nothing.
  */
 
 typedef enum

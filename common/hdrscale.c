@@ -250,30 +250,6 @@ est_hdr_scale_describe (const EstHdrScale * s)
   return s->description;
 }
 
-/* Soft gamut mapping reshapes colours near the target gamut's edge to make
- * room for those beyond it; where none can be beyond it (the source
- * primaries fit inside the target's, and no luminance tone mapping pushes
- * a channel over the peak), it would only desaturate good colours, so clip
- * (a no-op on in-gamut light) is used. */
-static EstGamutMode
-effective_gamut_mode (const EstColourSpace * in, const EstColourSpace * out,
-    const EstHdrColourParams * p)
-{
-  double m[3][3];
-  int wider = 0;
-
-  if (p->gamut_mode != EST_GAMUT_SOFT)
-    return p->gamut_mode;
-  est_colour_gamut_matrix (in->primaries, out->primaries, m);
-  for (int i = 0; i < 3; i++)
-    for (int j = 0; j < 3; j++)
-      wider |= m[i][j] < -1e-9;
-  if (wider || (p->tone_mode == EST_TONE_MODE_LUMINANCE &&
-          est_hdr_colour_source_peak (in, p) > p->dst_peak))
-    return EST_GAMUT_SOFT;
-  return EST_GAMUT_CLIP;
-}
-
 static const char *
 plan (EstHdrScale * s)
 {
@@ -299,8 +275,6 @@ plan (EstHdrScale * s)
     iy[c] = plane_grid (c ? fi->shift_y : 0, s->in.cosited_v, 1.0);
   }
 
-  s->p.colour.gamut_mode = effective_gamut_mode (&s->in.colour,
-      &s->out.colour, &s->p.colour);
   if (!est_hdr_colour_is_identity (&s->in.colour, &s->out.colour, &s->p.colour)) {
     s->colour = est_hdr_colour_new (&s->in.colour, &s->out.colour,
         &s->p.colour);

@@ -29,12 +29,6 @@
  * 2) luma pixels from the picture's left edge, and the picture is mapped
  * edge to edge onto the output rectangle.
  *
- * Soft gamut mapping (colour.gamut_mode) applies only where colours can
- * leave the target gamut: source primaries reaching outside the target's
- * (a negative coefficient in the linear RGB matrix between them), or
- * luminance tone mapping; elsewhere the stage clips, a no-op on in-gamut
- * light, rather than desaturate colours near the edge for nothing.
- *
  * The work is split into slices of rows run on a slice pool; every output
  * sample is computed the same way whatever the split, so the output does
  * not depend on the thread count. Nothing is allocated per frame. */

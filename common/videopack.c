@@ -142,16 +142,17 @@ quantise (int v, int offset, int shift, int max)
   return v < 0 ? 0 : v > max ? max : v;
 }
 
-static void
-pack8_c (uint8_t * dst, const int16_t * src, int n, const int16_t * dith)
+void
+est_video_pack8_c (uint8_t * dst, const int16_t * src, int n,
+    const int16_t * dith)
 {
   for (int i = 0; i < n; i++)
     dst[i] = (uint8_t) quantise (src[i], dith[i & 15], 6, 255);
 }
 
-static void
-pack16_c (uint16_t * dst, const int16_t * src, int n, const int16_t * dith,
-    int shift, int max, int up)
+void
+est_video_pack16_c (uint16_t * dst, const int16_t * src, int n,
+    const int16_t * dith, int shift, int max, int up)
 {
   for (int i = 0; i < n; i++)
     dst[i] = (uint16_t) (quantise (src[i], dith[i & 15], shift, max) << up);
@@ -160,8 +161,8 @@ pack16_c (uint16_t * dst, const int16_t * src, int n, const int16_t * dith,
 void
 est_video_pack_dsp_init (EstVideoPackDSP * dsp, unsigned cpu_flags)
 {
-  dsp->pack8 = pack8_c;
-  dsp->pack16 = pack16_c;
+  dsp->pack8 = est_video_pack8_c;
+  dsp->pack16 = est_video_pack16_c;
 #ifdef EST_HAVE_X86_DSP
   est_video_pack_dsp_init_x86 (dsp, cpu_flags);
 #else

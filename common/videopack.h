@@ -89,6 +89,13 @@ typedef struct EstVideoPackDSP
 } EstVideoPackDSP;
 
 void est_video_pack_dsp_init (EstVideoPackDSP * dsp, unsigned cpu_flags);
+
+/* The C references, which ISA versions also use to finish a row (from a
+ * multiple of 16 samples, so the dither phase carries on). */
+void est_video_pack16_c (uint16_t * dst, const int16_t * src, int n,
+    const int16_t * dith, int shift, int max, int up);
+void est_video_pack8_c (uint8_t * dst, const int16_t * src, int n,
+    const int16_t * dith);
 void est_video_pack_dsp_init_x86 (EstVideoPackDSP * dsp, unsigned cpu_flags);
 
 /* Packs Q14 rows into row `y` (luma grid) of img, columns 0 .. width - 1

@@ -32,11 +32,7 @@ est_video_pack16_avx2 (uint16_t * dst, const int16_t * src, int n,
     else
       _mm256_storeu_si256 ((__m256i *) (dst + i), v);
   }
-  for (; i < n; i++) {
-    int v = (src[i] + dith[i & 15]) >> shift;
-    v = v < 0 ? 0 : v > max ? max : v;
-    dst[i] = (uint16_t) (v << up);
-  }
+  est_video_pack16_c (dst + i, src + i, n - i, dith, shift, max, up);
   if (stream)
     _mm_sfence ();
 }
@@ -63,10 +59,7 @@ est_video_pack8_avx2 (uint8_t * dst, const int16_t * src, int n,
     else
       _mm256_storeu_si256 ((__m256i *) (dst + i), v);
   }
-  for (; i < n; i++) {
-    int v = (src[i] + dith[i & 15]) >> 6;
-    dst[i] = (uint8_t) (v < 0 ? 0 : v > 255 ? 255 : v);
-  }
+  est_video_pack8_c (dst + i, src + i, n - i, dith);
   if (stream)
     _mm_sfence ();
 }
