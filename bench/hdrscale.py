@@ -193,7 +193,6 @@ def gst_cmd(src, middle):
 
 def rows(args, hdr, sdr):
     t = args.threads
-    tonemap_chain = TONEMAP_CHAIN
     out1080 = ['video/x-raw,format=NV12,width=1920,height=1080,'
                'colorimetry=bt709']
     return [
@@ -205,7 +204,7 @@ def rows(args, hdr, sdr):
                                  'gamut-mapping=clip', 'source-peak=1000',
                                  'sdr-white=203', '!'] + out1080),
             'anchors': [('FFmpeg zscale+tonemap', 'ffmpeg',
-                         ['-vf', tonemap_chain])],
+                         ['-vf', TONEMAP_CHAIN])],
             'goal': 5.0,
         },
         {
@@ -215,7 +214,7 @@ def rows(args, hdr, sdr):
             'est': gst_cmd(hdr, ['esthdrscale', 'n-threads=%d' % t,
                                  'source-peak=1000', '!'] + out1080),
             'anchors': [('FFmpeg zscale+tonemap (hable, bicubic)', 'ffmpeg',
-                         ['-vf', tonemap_chain])],
+                         ['-vf', TONEMAP_CHAIN])],
             'goal': None,
         },
         {
@@ -289,7 +288,6 @@ def measure(args, row, env):
                                src.loops > 1 else src.loops)
         res['raw'][k] = frames / v
         res['net'][k] = frames / max(v - read, 1e-6)
-    res['read'] = {'gst': med['gst-read'], 'ffmpeg': med['ffmpeg-read']}
     return res
 
 
