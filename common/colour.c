@@ -213,15 +213,21 @@ est_colour_rgb_to_xyz (EstPrimaries p, double m[3][3])
       m[r][c] = prim[r][c] * s[c];
 }
 
+static void
+identity (double out[3][3])
+{
+  for (int r = 0; r < 3; r++)
+    for (int c = 0; c < 3; c++)
+      out[r][c] = r == c ? 1.0 : 0.0;
+}
+
 void
 est_colour_gamut_matrix (EstPrimaries src, EstPrimaries dst, double m[3][3])
 {
   double to_xyz[3][3], from_xyz[3][3];
 
   if (src == dst) {
-    for (int r = 0; r < 3; r++)
-      for (int c = 0; c < 3; c++)
-        m[r][c] = r == c ? 1.0 : 0.0;
+    identity (m);
     return;
   }
   est_colour_rgb_to_xyz (src, to_xyz);
@@ -263,6 +269,11 @@ void
 est_colour_ycbcr_to_rgb (EstMatrix m, double out[3][3])
 {
   double kr, kb, kg;
+
+  if (m == EST_MATRIX_RGB) {
+    identity (out);
+    return;
+  }
   est_colour_matrix_coeffs (m, &kr, &kb);
   kg = 1.0 - kr - kb;
 
@@ -281,6 +292,11 @@ void
 est_colour_rgb_to_ycbcr (EstMatrix m, double out[3][3])
 {
   double kr, kb, kg;
+
+  if (m == EST_MATRIX_RGB) {
+    identity (out);
+    return;
+  }
   est_colour_matrix_coeffs (m, &kr, &kb);
   kg = 1.0 - kr - kb;
 

@@ -38,11 +38,17 @@ typedef enum
   EST_PRIMARIES_BT601_525,
 } EstPrimaries;
 
+/* How a side's three components carry R'G'B': Y'CbCr by the matrix of
+ * BT.601, BT.709 or BT.2020 (non-constant luminance); or, for
+ * EST_MATRIX_RGB, R', G', B' themselves (no matrix), every component
+ * normalised with luma's offset and scale (EstRange's y_offset and
+ * y_scale: no offset of one half on components 1 and 2). */
 typedef enum
 {
   EST_MATRIX_BT601,
   EST_MATRIX_BT709,
   EST_MATRIX_BT2020NCL,
+  EST_MATRIX_RGB,
 } EstMatrix;
 
 /* Non-linear signal v to linear light. v is nominally 0..1; values outside,
@@ -114,23 +120,27 @@ void est_colour_luminance (EstPrimaries p, double w[3]);
 
 /* Kr and Kb of the Y'CbCr matrix m, as the standards tabulate them:
  * BT601 0.299 / 0.114, BT709 0.2126 / 0.0722, BT2020NCL 0.2627 / 0.0593.
- * Kg = 1 - Kr - Kb. Neither pointer may be NULL. */
+ * Kg = 1 - Kr - Kb. EST_MATRIX_RGB has none: BT709's are returned. Neither
+ * pointer may be NULL. */
 void est_colour_matrix_coeffs (EstMatrix m, double *kr, double *kb);
 
 /* Y'CbCr (Y' 0..1, Cb and Cr -0.5..0.5) to R'G'B' (0..1): out * (Y', Cb,
  * Cr) = (R', G', B'), in closed form:
  *   R' = Y' + 2 (1 - Kr) Cr, B' = Y' + 2 (1 - Kb) Cb,
- *   G' = Y' - 2 Kb (1 - Kb) / Kg Cb - 2 Kr (1 - Kr) / Kg Cr. */
+ *   G' = Y' - 2 Kb (1 - Kb) / Kg Cb - 2 Kr (1 - Kr) / Kg Cr.
+ * EST_MATRIX_RGB: the identity (the input is R'G'B' already). */
 void est_colour_ycbcr_to_rgb (EstMatrix m, double out[3][3]);
 
 /* R'G'B' to Y'CbCr, the inverse of est_colour_ycbcr_to_rgb:
  *   Y' = Kr R' + Kg G' + Kb B', Cb = (B' - Y') / (2 (1 - Kb)),
- *   Cr = (R' - Y') / (2 (1 - Kr)). */
+ *   Cr = (R' - Y') / (2 (1 - Kr)).
+ * EST_MATRIX_RGB: the identity. */
 void est_colour_rgb_to_ycbcr (EstMatrix m, double out[3][3]);
 
 /* Code-value normalisation (ITU-T H.273, BT.709, BT.2100):
  *   Y' = (code - y_offset) / y_scale, Cb = (code - c_offset) / c_scale,
- * and the same for R'G'B' codes with the Y' values. */
+ * and the same for R'G'B' codes (EST_MATRIX_RGB) with the Y' values on all
+ * three: full range 0..2^d - 1, limited 16..235 (scaled to the depth). */
 typedef struct
 {
   double y_offset, y_scale, c_offset, c_scale;

@@ -220,16 +220,19 @@ encode (const void *ctx, double l)
   return est_transfer_from_linear (x->out->transfer, l);
 }
 
-/* Normalisation of Q14 samples of one side: code = q >> (14 - depth). */
+/* Normalisation of Q14 samples of one side: code = q >> (14 - depth).
+ * R'G'B' planes take luma's offset and scale on every component. */
 static void
 range_q14 (const EstColourSpace * s, float off[3], float scale[3], int out)
 {
   EstRange r;
   double q = (double) (1 << (14 - s->depth));
+  int rgb = s->matrix == EST_MATRIX_RGB;
 
   est_colour_range (s->depth, s->full_range, &r);
   double yo = r.y_offset * q, ys = r.y_scale * q;
-  double co = r.c_offset * q, cs = r.c_scale * q;
+  double co = (rgb ? r.y_offset : r.c_offset) * q;
+  double cs = (rgb ? r.y_scale : r.c_scale) * q;
   off[0] = (float) yo;
   off[1] = off[2] = (float) co;
   scale[0] = (float) (out ? ys : 1.0 / ys);

@@ -11,7 +11,9 @@
 
 /* The colour stage of esthdrscale: one Y'CbCr pixel (4:4:4, Q14 samples as
  * in videopack.h) to another, in float32 with lookup tables built once from
- * the double-precision specification in colour.c and tonemap.c.
+ * the double-precision specification in colour.c and tonemap.c. A side
+ * whose matrix is EST_MATRIX_RGB carries R'G'B' instead: its matrix step
+ * is the identity and all three components take luma's range.
  *
  *   Y'CbCr (Q14) -> normalise range -> R'G'B'          (input matrix)
  *     -> linearise                    in_lut: signal -> light, per channel
@@ -79,7 +81,8 @@ typedef struct EstHdrColour EstHdrColour;
 double est_hdr_colour_source_peak (const EstColourSpace * in,
     const EstHdrColourParams * p);
 
-/* Whether in -> out is the identity on Y'CbCr, apart from the depth. */
+/* Whether in -> out is the identity on the samples (Y'CbCr, or R'G'B' on
+ * both sides), apart from the depth. */
 int est_hdr_colour_is_identity (const EstColourSpace * in,
     const EstColourSpace * out, const EstHdrColourParams * p);
 

@@ -62,7 +62,7 @@ typedef struct EstHdrColourTables
 
   /* Q14 -> normalised: (q - off) * scale, per component. */
   float in_off[3], in_scale[3];
-  float m_in[3][3];             /* Y'CbCr -> R'G'B' */
+  float m_in[3][3];             /* Y'CbCr -> R'G'B' (EST_MATRIX_RGB: 1) */
   /* in_lut[i] = light of signal i / IN_LUT_SIZE; the last two entries are
    * the light of signal 1 (the pair at IN_LUT_SIZE is readable). */
   float in_lut[EST_HDR_IN_LUT_SIZE + 2];
@@ -75,7 +75,7 @@ typedef struct EstHdrColourTables
   float dst_w[3];               /* target luminance, for soft gamut mapping */
   EstHdrLogLut hlg_out_lut;     /* Yd -> Yd^((1 - gamma) / gamma) */
   EstHdrLogLut out_lut;         /* light -> signal */
-  float m_out[3][3];            /* R'G'B' -> Y'CbCr */
+  float m_out[3][3];            /* R'G'B' -> Y'CbCr (EST_MATRIX_RGB: 1) */
   float out_off[3], out_scale[3];       /* normalised -> Q14: v * scale + off */
 } EstHdrColourTables;
 

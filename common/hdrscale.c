@@ -377,6 +377,14 @@ plan (EstHdrScale * s)
   return NULL;
 }
 
+/* RGB layouts carry R'G'B' (EST_MATRIX_RGB), YUV layouts Y'CbCr. */
+static int
+matrix_fits (const EstHdrScaleFormat * f)
+{
+  return est_video_format_info (f->format)->rgb ==
+      (f->colour.matrix == EST_MATRIX_RGB);
+}
+
 EstHdrScale *
 est_hdr_scale_new (const EstHdrScaleFormat * in, const EstHdrScaleFormat * out,
     const EstHdrScaleParams * p, const char **error)
@@ -392,6 +400,9 @@ est_hdr_scale_new (const EstHdrScaleFormat * in, const EstHdrScaleFormat * out,
   else if (in->colour.depth != est_video_format_info (in->format)->depth ||
       out->colour.depth != est_video_format_info (out->format)->depth)
     err = "colour depth does not match the format";
+  else if (!matrix_fits (in) || !matrix_fits (out))
+    err = "colour matrix does not match the format: RGB formats take "
+        "EST_MATRIX_RGB, YUV formats a YUV matrix";
   if (err) {
     if (error)
       *error = err;
@@ -424,9 +435,12 @@ est_hdr_scale_new (const EstHdrScaleFormat * in, const EstHdrScaleFormat * out,
   est_video_pack_dsp_init (&s->pack, p->cpu_flags);
   est_video_dither_init (&s->dither, out->colour.depth, p->dither);
   est_colour_range (out->colour.depth, out->colour.full_range, &r);
+  /* R'G'B' black is luma's black on every component. */
+  double c_black = out->colour.matrix == EST_MATRIX_RGB ? r.y_offset :
+      r.c_offset;
   s->black[0] = (int16_t) (r.y_offset * (1 << (14 - out->colour.depth)));
   s->black[1] = s->black[2] =
-      (int16_t) (r.c_offset * (1 << (14 - out->colour.depth)));
+      (int16_t) (c_black * (1 << (14 - out->colour.depth)));
 
   if (!err) {
     s->pool = est_slice_pool_new (p->n_threads);

@@ -37,7 +37,9 @@ typedef struct EstHdrScaleFormat
 {
   EstVideoFormat format;
   int width, height;            /* 1..8192 */
-  EstColourSpace colour;        /* colour.depth must match the format */
+  /* colour.depth must match the format, and colour.matrix be
+   * EST_MATRIX_RGB exactly for the RGB formats (EstVideoFormatInfo.rgb). */
+  EstColourSpace colour;
   int cosited_h, cosited_v;     /* chroma siting: with the first luma sample */
 } EstHdrScaleFormat;
 
@@ -65,8 +67,9 @@ typedef struct EstHdrScaleParams
 typedef struct EstHdrScale EstHdrScale;
 
 /* Plans the conversion and allocates everything it needs. On failure
- * returns NULL and, when error is not NULL, points it at a static message
- * naming the problem. */
+ * (including a matrix that does not suit the format, see
+ * EstHdrScaleFormat) returns NULL and, when error is not NULL, points it
+ * at a static message naming the problem. */
 EstHdrScale *est_hdr_scale_new (const EstHdrScaleFormat * in,
     const EstHdrScaleFormat * out, const EstHdrScaleParams * p,
     const char **error);

@@ -6,19 +6,48 @@
 #include <string.h>
 
 static const EstVideoFormatInfo formats[EST_VIDEO_N_FORMATS] = {
-  [EST_VIDEO_I420] = {"I420", 8, 1, 1, 3},
-  [EST_VIDEO_NV12] = {"NV12", 8, 1, 1, 2},
-  [EST_VIDEO_Y42B] = {"Y42B", 8, 1, 0, 3},
-  [EST_VIDEO_Y444] = {"Y444", 8, 0, 0, 3},
-  [EST_VIDEO_I420_10] = {"I420_10LE", 10, 1, 1, 3},
-  [EST_VIDEO_I422_10] = {"I422_10LE", 10, 1, 0, 3},
-  [EST_VIDEO_Y444_10] = {"Y444_10LE", 10, 0, 0, 3},
-  [EST_VIDEO_P010] = {"P010_10LE", 10, 1, 1, 2},
-  [EST_VIDEO_I420_12] = {"I420_12LE", 12, 1, 1, 3},
-  [EST_VIDEO_I422_12] = {"I422_12LE", 12, 1, 0, 3},
-  [EST_VIDEO_Y444_12] = {"Y444_12LE", 12, 0, 0, 3},
-  [EST_VIDEO_V210] = {"v210", 10, 1, 0, 1},
+  [EST_VIDEO_I420] = {"I420", 8, 1, 1, 3, 0},
+  [EST_VIDEO_NV12] = {"NV12", 8, 1, 1, 2, 0},
+  [EST_VIDEO_Y42B] = {"Y42B", 8, 1, 0, 3, 0},
+  [EST_VIDEO_Y444] = {"Y444", 8, 0, 0, 3, 0},
+  [EST_VIDEO_I420_10] = {"I420_10LE", 10, 1, 1, 3, 0},
+  [EST_VIDEO_I422_10] = {"I422_10LE", 10, 1, 0, 3, 0},
+  [EST_VIDEO_Y444_10] = {"Y444_10LE", 10, 0, 0, 3, 0},
+  [EST_VIDEO_P010] = {"P010_10LE", 10, 1, 1, 2, 0},
+  [EST_VIDEO_I420_12] = {"I420_12LE", 12, 1, 1, 3, 0},
+  [EST_VIDEO_I422_12] = {"I422_12LE", 12, 1, 0, 3, 0},
+  [EST_VIDEO_Y444_12] = {"Y444_12LE", 12, 0, 0, 3, 0},
+  [EST_VIDEO_V210] = {"v210", 10, 1, 0, 1, 0},
+  [EST_VIDEO_YUY2] = {"YUY2", 8, 1, 0, 1, 0},
+  [EST_VIDEO_RGBA] = {"RGBA", 8, 0, 0, 1, 1},
+  [EST_VIDEO_BGRA] = {"BGRA", 8, 0, 0, 1, 1},
+  [EST_VIDEO_RGBX] = {"RGBx", 8, 0, 0, 1, 1},
+  [EST_VIDEO_BGRX] = {"BGRx", 8, 0, 0, 1, 1},
 };
+
+/* The 8-bit layouts with every component in one plane: sample x of
+ * component c (on its own grid) is byte off[c] + step[c] * x of the row.
+ * filler: the byte of each pixel (at 4 * x + 3) that packing sets to 255,
+ * for alpha or padding. */
+typedef struct Interleaved
+{
+  uint8_t step[3], off[3];
+  uint8_t filler;
+} Interleaved;
+
+static const Interleaved interleaved[EST_VIDEO_N_FORMATS] = {
+  [EST_VIDEO_YUY2] = {{2, 4, 4}, {0, 1, 3}, 0},
+  [EST_VIDEO_RGBA] = {{4, 4, 4}, {0, 1, 2}, 1},
+  [EST_VIDEO_BGRA] = {{4, 4, 4}, {2, 1, 0}, 1},
+  [EST_VIDEO_RGBX] = {{4, 4, 4}, {0, 1, 2}, 1},
+  [EST_VIDEO_BGRX] = {{4, 4, 4}, {2, 1, 0}, 1},
+};
+
+static const Interleaved *
+interleaved_layout (EstVideoFormat f)
+{
+  return interleaved[f].step[0] ? &interleaved[f] : NULL;
+}
 
 const EstVideoFormatInfo *
 est_video_format_info (EstVideoFormat f)
@@ -72,9 +101,18 @@ est_video_unpack (EstVideoFormat f, const EstVideoImage * img, int c, int y,
     int x0, int n, int16_t * dst)
 {
   const EstVideoFormatInfo *info = &formats[f];
+  const Interleaved *il = interleaved_layout (f);
 
   if (f == EST_VIDEO_V210) {
     unpack_v210 (img, c, y, x0, n, dst);
+    return;
+  }
+
+  if (il) {
+    const uint8_t *s = img->data[0] + y * img->stride[0] + il->off[c] +
+        (ptrdiff_t) il->step[c] * x0;
+    for (int i = 0; i < n; i++)
+      dst[i] = (int16_t) (s[il->step[c] * i] << 6);
     return;
   }
 
@@ -170,13 +208,13 @@ est_video_pack_dsp_init (EstVideoPackDSP * dsp, unsigned cpu_flags)
 #endif
 }
 
-/* Interleaved chroma (NV12, P010): every other sample. */
+/* Interleaved samples (NV12 chroma, YUY2, RGB): every step-th byte. */
 static void
-pack_row8_step2 (uint8_t * dst, const int16_t * src, int n,
-    const int16_t * dith)
+pack_row8_step (uint8_t * dst, const int16_t * src, int n,
+    const int16_t * dith, int step)
 {
   for (int i = 0; i < n; i++)
-    dst[2 * i] = (uint8_t) quantise (src[i], dith[i & 15], 6, 255);
+    dst[step * i] = (uint8_t) quantise (src[i], dith[i & 15], 6, 255);
 }
 
 static void
@@ -216,6 +254,28 @@ pack_v210 (EstVideoImage * img, int y, int width,
   }
 }
 
+/* YUY2 and RGB. Their shift_y is 0: chroma rows are luma rows. */
+static void
+pack_interleaved (const Interleaved * il, EstVideoImage * img, int y,
+    int width, int cw, int chroma, const int16_t * const src[3],
+    const EstVideoDither * dither)
+{
+  uint8_t *row = img->data[0] + y * img->stride[0];
+  const int16_t *dith = dither->offset[y & 15];
+
+  pack_row8_step (row + il->off[0], src[0], width, dith, il->step[0]);
+  /* An odd YUY2 row ends in half a pair: repeat the last luma sample. */
+  if (il->step[0] == 2 && (width & 1))
+    row[2 * width] = row[2 * width - 2];
+  if (il->filler)
+    for (int x = 0; x < width; x++)
+      row[4 * x + 3] = 255;
+  if (!chroma)
+    return;
+  for (int c = 1; c < 3; c++)
+    pack_row8_step (row + il->off[c], src[c], cw, dith, il->step[c]);
+}
+
 void
 est_video_pack (const EstVideoPackDSP * dsp, EstVideoFormat f,
     EstVideoImage * img, int y, int width, int chroma,
@@ -231,6 +291,12 @@ est_video_pack (const EstVideoPackDSP * dsp, EstVideoFormat f,
     return;
   }
 
+  if (interleaved_layout (f)) {
+    pack_interleaved (interleaved_layout (f), img, y, width, cw, chroma, src,
+        dither);
+    return;
+  }
+
   if (info->depth == 8) {
     dsp->pack8 (img->data[0] + y * img->stride[0], src[0], width,
         dither->offset[y & 15]);
@@ -238,8 +304,8 @@ est_video_pack (const EstVideoPackDSP * dsp, EstVideoFormat f,
       return;
     if (info->n_planes == 2) {
       uint8_t *uv = img->data[1] + cy * img->stride[1];
-      pack_row8_step2 (uv, src[1], cw, cdith);
-      pack_row8_step2 (uv + 1, src[2], cw, cdith);
+      pack_row8_step (uv, src[1], cw, cdith, 2);
+      pack_row8_step (uv + 1, src[2], cw, cdith, 2);
     } else {
       for (int c = 1; c < 3; c++)
         dsp->pack8 (img->data[c] + cy * img->stride[c], src[c], cw, cdith);

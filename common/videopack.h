@@ -7,13 +7,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The YUV layouts esthdrscale reads and writes, unpacked to and packed
- * from planar int16_t rows of "Q14" samples: a code value c of depth d is
+/* The layouts esthdrscale reads and writes, unpacked to and packed from
+ * planar int16_t rows of "Q14" samples: a code value c of depth d is
  * c << (14 - d), so 8, 10 and 12-bit samples share one scale (0..16383) and
  * the resampler and colour stages do not care about the depth. Packing
  * rounds back to the output depth, adding a dither keyed to the sample's
  * position in its plane (so the result does not depend on how a frame is
  * split between threads), and clamps to the code range.
+ *
+ * The components are Y', Cb, Cr (0, 1, 2) for the YUV layouts and R', G',
+ * B' for the RGB layouts (EstVideoFormatInfo.rgb), which are used with
+ * EST_MATRIX_RGB (colour.h). In this header "chroma" means components 1
+ * and 2 of either kind.
  *
  * 16-bit containers are little-endian, as on every host Estuary builds
  * for. */
@@ -32,6 +37,11 @@ typedef enum
   EST_VIDEO_I422_12,
   EST_VIDEO_Y444_12,
   EST_VIDEO_V210,               /* 10-bit 4:2:2, 6 pixels in 16 bytes */
+  EST_VIDEO_YUY2,               /* 8-bit 4:2:2, bytes Y0 Cb Y1 Cr */
+  EST_VIDEO_RGBA,               /* 8-bit R'G'B', bytes R G B A */
+  EST_VIDEO_BGRA,               /* bytes B G R A */
+  EST_VIDEO_RGBX,               /* bytes R G B and a padding byte */
+  EST_VIDEO_BGRX,               /* bytes B G R and a padding byte */
   EST_VIDEO_N_FORMATS
 } EstVideoFormat;
 
@@ -40,7 +50,9 @@ typedef struct EstVideoFormatInfo
   const char *name;             /* GStreamer's name, e.g. "P010_10LE" */
   int depth;                    /* 8, 10 or 12 */
   int shift_x, shift_y;         /* chroma subsampling: 4:2:0 is 1, 1 */
-  int n_planes;                 /* memory planes: 1 (v210), 2 (NV12, P010), 3 */
+  /* memory planes: 1 (v210, YUY2, RGB), 2 (NV12, P010), 3 */
+  int n_planes;
+  int rgb;                      /* 1: components R', G', B'; 0: Y'CbCr */
 } EstVideoFormatInfo;
 
 const EstVideoFormatInfo *est_video_format_info (EstVideoFormat f);
@@ -56,9 +68,10 @@ typedef struct EstVideoImage
   ptrdiff_t stride[3];
 } EstVideoImage;
 
-/* Component c (0 Y, 1 Cb, 2 Cr) of row `y` of that component's grid (for
- * 4:2:0 chroma, row y of the half-height grid), samples x0 .. x0 + n - 1
- * (x0 + n <= the component's width) to Q14 in dst. */
+/* Component c (0 Y, 1 Cb, 2 Cr; 0 R, 1 G, 2 B) of row `y` of that
+ * component's grid (for 4:2:0 chroma, row y of the half-height grid),
+ * samples x0 .. x0 + n - 1 (x0 + n <= the component's width) to Q14 in
+ * dst. Alpha and padding bytes are not read. */
 void est_video_unpack (EstVideoFormat f, const EstVideoImage * img, int c,
     int y, int x0, int n, int16_t * dst);
 
@@ -105,7 +118,12 @@ void est_video_pack_dsp_init_x86 (EstVideoPackDSP * dsp, unsigned cpu_flags);
  * src[1] and src[2] as the chroma row y >> shift_y, (width + (1 << shift_x)
  * - 1) >> shift_x samples long. luma_dither and chroma_dither are built
  * for the format's depth. v210 packs in groups of six pixels: the padding
- * samples of the last group repeat the last real sample. */
+ * samples of the last group repeat the last real sample; likewise the
+ * second luma sample of the last YUY2 pair when width is odd. YUY2 and the
+ * RGB layouts have shift_y 0, so `chroma` is set on every row: a row's
+ * three components are written together (with `chroma` clear, only
+ * component 0). RGBA and BGRA get alpha 255, RGBx and BGRx 255 in the
+ * padding byte, written with component 0. */
 void est_video_pack (const EstVideoPackDSP * dsp, EstVideoFormat f,
     EstVideoImage * img, int y, int width, int chroma,
     const int16_t * const src[3], const EstVideoDither * dither);

@@ -18,7 +18,11 @@
  * Transfers: BT.709/BT.601/BT.2020 SDR (the BT.1886 display EOTF, gamma
  * 2.4), sRGB, PQ (SMPTE ST 2084) and HLG (BT.2100). Primaries BT.709,
  * BT.2020, P3-D65 and BT.601; matrices BT.601, BT.709 and BT.2020
- * non-constant luminance; limited and full range.
+ * non-constant luminance for YUV, `rgb` for the 8-bit RGB formats (RGBA,
+ * BGRA, RGBx, BGRx: alpha is written opaque and ignored on input); limited
+ * and full range. Between YUV and RGB an open output colorimetry keeps the
+ * input's transfer and primaries, with the matrix that goes with those
+ * primaries and limited range for YUV output, full range for RGB output.
  *
  * Tone mapping happens only when the source peak exceeds the target peak.
  * The source peak comes from the input's `content-light-level` (MaxCLL),
@@ -65,7 +69,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_est_hdr_scale_debug);
 #define GST_CAT_DEFAULT gst_est_hdr_scale_debug
 
 #define FORMATS "{ I420, NV12, Y42B, Y444, I420_10LE, I422_10LE, " \
-  "Y444_10LE, P010_10LE, I420_12LE, I422_12LE, Y444_12LE, v210 }"
+  "Y444_10LE, P010_10LE, I420_12LE, I422_12LE, Y444_12LE, v210, YUY2, " \
+  "RGBA, BGRA, RGBx, BGRx }"
 #define CAPS GST_VIDEO_CAPS_MAKE (FORMATS) ";"
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -269,6 +274,9 @@ colour_from_info (const GstVideoInfo * info, EstHdrScaleFormat * f)
       break;
     case GST_VIDEO_COLOR_MATRIX_BT2020:
       s->matrix = EST_MATRIX_BT2020NCL;
+      break;
+    case GST_VIDEO_COLOR_MATRIX_RGB:
+      s->matrix = EST_MATRIX_RGB;
       break;
     default:
       return "colour matrix";
@@ -480,26 +488,64 @@ fixate_from_input (GstStructure * in, GstStructure * out, const gchar * field)
     gst_structure_set_value (out, field, v);
 }
 
+/* The input's colorimetry for an output of RGB (rgb) or YUV format: as it
+ * is between formats of the same kind; from YUV to RGB the `rgb` matrix at
+ * full range, from RGB to YUV the matrix of the primaries at limited range,
+ * transfer and primaries kept. */
+static void
+colorimetry_for_output (GstVideoColorimetry * c, gboolean rgb)
+{
+  if (rgb == (c->matrix == GST_VIDEO_COLOR_MATRIX_RGB))
+    return;
+  if (rgb) {
+    c->matrix = GST_VIDEO_COLOR_MATRIX_RGB;
+    c->range = GST_VIDEO_COLOR_RANGE_0_255;
+    return;
+  }
+  switch (c->primaries) {
+    case GST_VIDEO_COLOR_PRIMARIES_BT2020:
+      c->matrix = GST_VIDEO_COLOR_MATRIX_BT2020;
+      break;
+    case GST_VIDEO_COLOR_PRIMARIES_BT470BG:
+    case GST_VIDEO_COLOR_PRIMARIES_SMPTE170M:
+      c->matrix = GST_VIDEO_COLOR_MATRIX_BT601;
+      break;
+    default:
+      c->matrix = GST_VIDEO_COLOR_MATRIX_BT709;
+      break;
+  }
+  c->range = GST_VIDEO_COLOR_RANGE_16_235;
+}
+
 /* Open colorimetry keeps the input's, even where the input caps leave it to
- * GStreamer's size-based default: scaling alone must not change colours. */
+ * GStreamer's size-based default: scaling alone must not change colours.
+ * Between YUV and RGB, see colorimetry_for_output. */
 static void
 fixate_colorimetry (GstCaps * incaps, GstStructure * out)
 {
   const GValue *v = gst_structure_get_value (out, "colorimetry");
+  const gchar *fmt = gst_structure_get_string (out, "format");
+  GstVideoFormat out_format = fmt ? gst_video_format_from_string (fmt) :
+      GST_VIDEO_FORMAT_UNKNOWN;
   GstVideoInfo info;
   gchar *c;
 
   if (v && gst_value_is_fixed (v))
     return;
-  if (gst_video_info_from_caps (&info, incaps) &&
-      (c = gst_video_colorimetry_to_string (&info.colorimetry))) {
-    GValue want = G_VALUE_INIT;
-    g_value_init (&want, G_TYPE_STRING);
-    g_value_take_string (&want, c);
-    /* Downstream may allow only some colorimetries: then its first. */
-    if (!v || gst_value_can_intersect (v, &want))
-      gst_structure_set_value (out, "colorimetry", &want);
-    g_value_unset (&want);
+  if (gst_video_info_from_caps (&info, incaps)) {
+    if (out_format != GST_VIDEO_FORMAT_UNKNOWN)
+      colorimetry_for_output (&info.colorimetry,
+          GST_VIDEO_FORMAT_INFO_IS_RGB (gst_video_format_get_info
+              (out_format)));
+    if ((c = gst_video_colorimetry_to_string (&info.colorimetry))) {
+      GValue want = G_VALUE_INIT;
+      g_value_init (&want, G_TYPE_STRING);
+      g_value_take_string (&want, c);
+      /* Downstream may allow only some colorimetries: then its first. */
+      if (!v || gst_value_can_intersect (v, &want))
+        gst_structure_set_value (out, "colorimetry", &want);
+      g_value_unset (&want);
+    }
   }
   if (gst_structure_has_field (out, "colorimetry"))
     gst_structure_fixate_field (out, "colorimetry");

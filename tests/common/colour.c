@@ -355,6 +355,16 @@ test_ycbcr_matrices (void)
     CHECK_CLOSE (yuv[0], kr, 1e-15, "red Y'");
     CHECK_CLOSE (yuv[2], 0.5, 1e-15, "red Cr");
   }
+
+  /* R'G'B' planes: no matrix either way. */
+  double to_rgb[3][3], to_yuv[3][3];
+  est_colour_ycbcr_to_rgb (EST_MATRIX_RGB, to_rgb);
+  est_colour_rgb_to_ycbcr (EST_MATRIX_RGB, to_yuv);
+  for (int r = 0; r < 3; r++)
+    for (int c = 0; c < 3; c++)
+      CHECK (to_rgb[r][c] == (r == c) && to_yuv[r][c] == (r == c),
+          "EST_MATRIX_RGB [%d][%d]: %g and %g, not the identity", r, c,
+          to_rgb[r][c], to_yuv[r][c]);
 }
 
 static void

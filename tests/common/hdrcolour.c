@@ -250,7 +250,7 @@ static const char *const transfer_names[] = {
 static const char *const primaries_names[] = {
   "709", "2020", "p3", "601-625", "601-525",
 };
-static const char *const matrix_names[] = { "601", "709", "2020" };
+static const char *const matrix_names[] = { "601", "709", "2020", "rgb" };
 
 static const char *const curve_names[EST_TONE_CURVE_N] = {
   "bt2390", "bt2446a", "hable", "reinhard", "mobius", "clip",
@@ -385,6 +385,29 @@ make_configs (void)
           EST_PRIMARIES_BT2020, 1, 8), space (EST_MATRIX_BT709,
           EST_TRANSFER_BT1886, EST_PRIMARIES_BT709, 1, 12), bt2390, max_rgb,
       EST_GAMUT_SOFT, 1000, 100, 100);
+  /* R'G'B' planes (EST_MATRIX_RGB): no matrix, luma's range on all three
+   * components; matrix only, through light, and tone mapped. */
+  const EstColourSpace rgb709 = space (EST_MATRIX_RGB, EST_TRANSFER_BT1886,
+      EST_PRIMARIES_BT709, 1, 8);
+  const EstColourSpace srgb = space (EST_MATRIX_RGB, EST_TRANSFER_SRGB,
+      EST_PRIMARIES_BT709, 1, 8);
+  add_config (rgb709, sdr709, bt2390, max_rgb, EST_GAMUT_CLIP, 1000, 100, 100);
+  add_config (sdr709_10, space (EST_MATRIX_RGB, EST_TRANSFER_BT1886,
+          EST_PRIMARIES_BT709, 0, 8), bt2390, max_rgb, EST_GAMUT_CLIP, 1000,
+      100, 100);
+  add_config (rgb709, space (EST_MATRIX_RGB, EST_TRANSFER_BT1886,
+          EST_PRIMARIES_BT709, 0, 8), bt2390, max_rgb, EST_GAMUT_CLIP, 1000,
+      100, 100);
+  for (int g = 0; g <= 1; g++) {
+    add_config (srgb, sdr709, bt2390, max_rgb, g, 1000, 100, 100);
+    add_config (srgb, pq, bt2390, max_rgb, g, 1000, 1000, 203);
+    add_config (pq, srgb, bt2390, max_rgb, g, 1000, 203, 203);
+    add_config (hlg, srgb, bt2390, EST_TONE_MODE_LUMINANCE, g, 1000, 203, 203);
+    add_config (space (EST_MATRIX_RGB, EST_TRANSFER_BT1886,
+            EST_PRIMARIES_BT2020, 0, 8), srgb, bt2390, max_rgb, g, 1000, 100,
+        100);
+  }
+
   /* PQ without tone mapping: primaries only, and the identity */
   add_config (pq, space (EST_MATRIX_BT709, EST_TRANSFER_PQ,
           EST_PRIMARIES_BT709, 0, 10), bt2390, max_rgb, EST_GAMUT_SOFT, 1000,

@@ -13,10 +13,12 @@
  * 8 and 10 bits.
  *
  * Also checked: the output does not depend on the thread count (dither on),
- * v210 padding and the unused bits of 16-bit containers, and the first two
- * frames of five HDR clips from ../shared/media (ESTUARY_MEDIA_DIR, which
- * meson sets), decoded with ffmpeg; that part is skipped without the folder
- * or ffmpeg. The fast path runs with est_cpu_flags (): EST_CPU_MASK=0 checks
+ * v210 and YUY2 padding, alpha and padding bytes of RGB (255), the unused
+ * bits of 16-bit containers, that a matrix not suiting the format (RGB
+ * layouts take EST_MATRIX_RGB, YUV layouts a YUV matrix) is refused, and
+ * the first two frames of five HDR clips from ../shared/media
+ * (ESTUARY_MEDIA_DIR, which meson sets), decoded with ffmpeg; that part is
+ * skipped without the folder or ffmpeg. The fast path runs with est_cpu_flags (): EST_CPU_MASK=0 checks
  * the C kernels instead. */
 
 #include <math.h>
@@ -77,11 +79,13 @@ now (void)
 }
 
 /* The format of the same layout and subsampling at another depth; -1 when
- * there is none (v210 is 10-bit only). */
+ * there is none (v210 is 10-bit only, YUY2 and RGB 8-bit only). */
 static int
 with_depth (EstVideoFormat f, int depth)
 {
   const EstRefFormat *a = est_ref_format (f);
+  if (a->depth == depth)
+    return (int) f;
   for (size_t i = 0; i < est_ref_n_formats; i++) {
     const EstRefFormat *b = &est_ref_formats[i];
     if (b->layout == a->layout && b->sx == a->sx && b->sy == a->sy &&
@@ -268,18 +272,22 @@ compare (const EstRefFrame * out, EstRefPlane ref[3], EstRefPlane refq[3][3],
   return res;
 }
 
-/* v210 packs whole groups of six pixels: the padding samples of the last
- * group repeat the last real sample. Returns the count that do not. */
+/* v210 and YUY2 pack whole groups of six and two pixels: the padding
+ * samples of the last group repeat the last real sample. Returns the count
+ * that do not. */
 static int
-v210_padding_errors (const EstRefFrame * out)
+padding_errors (const EstRefFrame * out)
 {
-  int bad = 0, groups = (out->w + 5) / 6;
+  const EstRefFormat *ff = est_ref_format (out->f);
+  int per = ff->layout == EST_REF_V210 ? 6 : ff->f == EST_VIDEO_YUY2 ? 2 : 0;
+  int bad = 0;
 
-  if (est_ref_format (out->f)->layout != EST_REF_V210)
+  if (!per)
     return 0;
+  int groups = (out->w + per - 1) / per;
   for (int y = 0; y < out->h; y++) {
     for (int c = 0; c < 3; c++) {
-      int n = out->pw[c], end = groups * (c ? 3 : 6);
+      int n = out->pw[c], end = groups * (c ? per / 2 : per);
       int last = get_code (out, c, n - 1, y);
       for (int x = n; x < end; x++)
         bad += get_code (out, c, x, y) != last;
@@ -315,7 +323,8 @@ check_frame (const char *name, Conv * cv, const EstRefFrame * src)
       reference (cv, src, refq[k], 1, k * 0.5);
     bad_bits = 0;
     res = compare (&dst, ref, refq, (double) (1 << (14 - bits)));
-    int pad = v210_padding_errors (&dst);
+    int pad = padding_errors (&dst);
+    int filler = est_ref_filler_errors (&dst);
     printf ("%-58s %2d-bit: max |diff| %d (unrounded %.3f), %ld of %ld off "
         "by more than 1", name, bits, res.max_diff, res.max_err, res.off,
         res.total);
@@ -334,8 +343,10 @@ check_frame (const char *name, Conv * cv, const EstRefFrame * src)
           res.shown[i].ref);
     CHECK (bad_bits == 0, "%s: %d samples with bits set outside the code "
         "value", name, bad_bits);
-    CHECK (pad == 0, "%s: %d v210 padding samples do not repeat the last",
-        name, pad);
+    CHECK (pad == 0, "%s: %d padding samples do not repeat the last", name,
+        pad);
+    CHECK (filler == 0, "%s: %d alpha or padding bytes are not 255", name,
+        filler);
     int slot = bits > 8;
     worst_err[slot] = fmax (worst_err[slot], res.max_err);
     worst_diff[slot] = res.max_diff > worst_diff[slot] ? res.max_diff :
@@ -445,9 +456,10 @@ test_format_table (void)
     const EstRefFormat *f = &est_ref_formats[i];
     const EstVideoFormatInfo *info = est_video_format_info (f->f);
     CHECK (strcmp (info->name, f->name) == 0 && info->depth == f->depth &&
-        info->shift_x == f->sx && info->shift_y == f->sy, "format %s: "
-        "videopack says %s depth %d shift %d,%d", f->name, info->name,
-        info->depth, info->shift_x, info->shift_y);
+        info->shift_x == f->sx && info->shift_y == f->sy &&
+        info->rgb == f->rgb, "format %s: videopack says %s depth %d shift "
+        "%d,%d rgb %d", f->name, info->name, info->depth, info->shift_x,
+        info->shift_y, info->rgb);
   }
 }
 
@@ -737,6 +749,128 @@ test_borders (void)
   check_depths ("borders HLG 33x17 into 65x37 at 6,2 59x35", &cv, 802);
 }
 
+static const EstColourSpace SRGB = {
+  EST_MATRIX_RGB, EST_TRANSFER_SRGB, EST_PRIMARIES_BT709, 1, 8
+};
+
+static const EstColourSpace RGB709 = {
+  EST_MATRIX_RGB, EST_TRANSFER_BT1886, EST_PRIMARIES_BT709, 1, 8
+};
+
+/* The one-plane 8-bit layouts: YUY2 in and out of the other YUV layouts,
+ * R'G'B' to and from Y'CbCr through every kind of colour stage, R'G'B'
+ * ranges, primaries and borders. */
+static void
+test_yuy2_and_rgb (void)
+{
+  EstColourSpace rgb_limited = RGB709, rgb2020 = RGB709;
+  Conv cv;
+
+  rgb_limited.full_range = 0;
+  rgb2020.primaries = EST_PRIMARIES_BT2020;
+
+  cv = conv_make (EST_VIDEO_YUY2, 64, 36, SDR709, EST_VIDEO_NV12, 40, 24,
+      SDR709);
+  check_depths ("YUY2 -> NV12 64x36 -> 40x24", &cv, 1000);
+  cv = conv_make (EST_VIDEO_I420, 33, 17, SDR709, EST_VIDEO_YUY2, 65, 37,
+      SDR709);
+  check_depths ("I420 -> YUY2 33x17 -> 65x37", &cv, 1001);
+  cv = conv_make (EST_VIDEO_YUY2, 33, 17, PQ2020, EST_VIDEO_YUY2, 33, 17,
+      SDR709);
+  check_case ("YUY2 PQ -> YUY2 SDR 33x17", cv, 1002);
+
+  cv = conv_make (EST_VIDEO_RGBA, 64, 36, SRGB, EST_VIDEO_NV12, 40, 24, SDR709);
+  check_depths ("RGBA sRGB -> NV12 BT.709 64x36 -> 40x24", &cv, 1010);
+  cv = conv_make (EST_VIDEO_NV12, 33, 17, SDR709, EST_VIDEO_BGRX, 64, 36,
+      RGB709);
+  check_case ("NV12 BT.709 -> BGRx 33x17 -> 64x36", cv, 1011);
+  cv = conv_make (EST_VIDEO_YUY2, 33, 17, SDR601, EST_VIDEO_RGBA, 33, 17, SRGB);
+  check_case ("YUY2 BT.601 -> RGBA sRGB 33x17", cv, 1012);
+  cv = conv_make (EST_VIDEO_RGBA, 64, 36, SRGB, EST_VIDEO_P010, 64, 36, PQ2020);
+  check_case ("RGBA sRGB -> P010 PQ BT.2020 (SDR -> HDR)", cv, 1013);
+  cv = conv_make (EST_VIDEO_P010, 96, 54, PQ2020, EST_VIDEO_RGBA, 64, 36, SRGB);
+  check_case ("P010 PQ -> RGBA sRGB 96x54 -> 64x36 (tone mapped)", cv, 1014);
+  cv.p.colour.tone_mode = EST_TONE_MODE_LUMINANCE;
+  cv.out.format = EST_VIDEO_BGRA;
+  check_case ("P010 PQ -> BGRA sRGB 96x54 -> 64x36 luminance", cv, 1015);
+  cv = conv_make (EST_VIDEO_I420_10, 33, 17, HLG2020, EST_VIDEO_RGBX, 64, 36,
+      rgb2020);
+  check_case ("I420_10LE HLG -> RGBx BT.2020 SDR 33x17 -> 64x36", cv, 1016);
+
+  cv = conv_make (EST_VIDEO_RGBA, 64, 36, RGB709, EST_VIDEO_BGRX, 33, 17,
+      RGB709);
+  check_case ("RGBA -> BGRx 64x36 -> 33x17 (no colour stage)", cv, 1020);
+  cv = conv_make (EST_VIDEO_RGBX, 33, 17, rgb_limited, EST_VIDEO_BGRA, 33, 17,
+      RGB709);
+  check_case ("RGBx limited -> BGRA full", cv, 1021);
+  cv = conv_make (EST_VIDEO_BGRA, 33, 17, RGB709, EST_VIDEO_RGBA, 40, 24,
+      rgb_limited);
+  check_case ("BGRA full -> RGBA limited 33x17 -> 40x24", cv, 1022);
+  for (int soft = 0; soft < 2; soft++) {
+    cv = conv_make (EST_VIDEO_RGBA, 64, 36, rgb2020, EST_VIDEO_RGBA, 64, 36,
+        SRGB);
+    cv.p.colour.gamut_mode = soft ? EST_GAMUT_SOFT : EST_GAMUT_CLIP;
+    check_case (soft ? "RGBA BT.2020 -> RGBA sRGB, soft gamut" :
+        "RGBA BT.2020 -> RGBA sRGB, clip gamut", cv, 1023);
+  }
+
+  cv = conv_make (EST_VIDEO_I420, 40, 30, SDR709, EST_VIDEO_RGBX, 64, 36,
+      RGB709);
+  cv.p.rect_x = 8;
+  cv.p.rect_w = 48;
+  cv.p.rect_h = 36;
+  check_case ("borders I420 40x30 into RGBx 64x36 at 8,0 48x36", cv, 1030);
+  cv = conv_make (EST_VIDEO_RGBA, 40, 30, RGB709, EST_VIDEO_RGBA, 64, 36,
+      rgb_limited);
+  cv.p.rect_x = 8;
+  cv.p.rect_w = 48;
+  cv.p.rect_h = 36;
+  check_case ("borders RGBA 40x30 into RGBA limited 64x36", cv, 1031);
+}
+
+/* RGB layouts carry R'G'B' and YUV layouts Y'CbCr: any other pairing of
+ * format and matrix is refused with a message saying so. */
+static void
+test_matrix_must_match_format (void)
+{
+  static const struct
+  {
+    EstVideoFormat f;
+    EstMatrix m;
+    int ok;
+  } sides[] = {
+    {EST_VIDEO_RGBA, EST_MATRIX_RGB, 1},
+    {EST_VIDEO_BGRX, EST_MATRIX_RGB, 1},
+    {EST_VIDEO_NV12, EST_MATRIX_BT709, 1},
+    {EST_VIDEO_YUY2, EST_MATRIX_BT601, 1},
+    {EST_VIDEO_RGBA, EST_MATRIX_BT709, 0},
+    {EST_VIDEO_RGBX, EST_MATRIX_BT2020NCL, 0},
+    {EST_VIDEO_NV12, EST_MATRIX_RGB, 0},
+    {EST_VIDEO_YUY2, EST_MATRIX_RGB, 0},
+  };
+
+  for (size_t i = 0; i < N_ELEMENTS (sides); i++) {
+    for (size_t o = 0; o < N_ELEMENTS (sides); o++) {
+      Conv cv = conv_make (sides[i].f, 16, 8, RGB709, sides[o].f, 16, 8,
+          RGB709);
+      const char *err = NULL;
+      int want = sides[i].ok && sides[o].ok;
+
+      cv.in.colour.matrix = sides[i].m;
+      cv.out.colour.matrix = sides[o].m;
+      EstHdrScale *s = est_hdr_scale_new (&cv.in, &cv.out, &cv.p, &err);
+      CHECK (!!s == want, "%s matrix %d -> %s matrix %d: %s",
+          est_ref_format (sides[i].f)->name, (int) sides[i].m,
+          est_ref_format (sides[o].f)->name, (int) sides[o].m,
+          s ? "accepted" : err);
+      if (!want)
+        CHECK (err && strstr (err, "matrix"), "error message: %s",
+            err ? err : "(none)");
+      est_hdr_scale_free (s);
+    }
+  }
+}
+
 /* The same output with 1 and 3 threads, dither on: byte for byte. */
 static void
 test_threads (void)
@@ -953,6 +1087,8 @@ main (void)
   test_hdr_conversions ();
   test_siting ();
   test_borders ();
+  test_yuy2_and_rgb ();
+  test_matrix_must_match_format ();
   test_threads ();
   test_clips ();
 

@@ -22,18 +22,23 @@
 /* --- Layouts, written from GStreamer's definitions ---------------------- */
 
 const EstRefFormat est_ref_formats[] = {
-  {EST_VIDEO_I420, "I420", EST_REF_PLANAR, 8, 1, 1, 0},
-  {EST_VIDEO_NV12, "NV12", EST_REF_SEMI, 8, 1, 1, 0},
-  {EST_VIDEO_Y42B, "Y42B", EST_REF_PLANAR, 8, 1, 0, 0},
-  {EST_VIDEO_Y444, "Y444", EST_REF_PLANAR, 8, 0, 0, 0},
-  {EST_VIDEO_I420_10, "I420_10LE", EST_REF_PLANAR, 10, 1, 1, 0},
-  {EST_VIDEO_I422_10, "I422_10LE", EST_REF_PLANAR, 10, 1, 0, 0},
-  {EST_VIDEO_Y444_10, "Y444_10LE", EST_REF_PLANAR, 10, 0, 0, 0},
-  {EST_VIDEO_P010, "P010_10LE", EST_REF_SEMI, 10, 1, 1, 1},
-  {EST_VIDEO_I420_12, "I420_12LE", EST_REF_PLANAR, 12, 1, 1, 0},
-  {EST_VIDEO_I422_12, "I422_12LE", EST_REF_PLANAR, 12, 1, 0, 0},
-  {EST_VIDEO_Y444_12, "Y444_12LE", EST_REF_PLANAR, 12, 0, 0, 0},
-  {EST_VIDEO_V210, "v210", EST_REF_V210, 10, 1, 0, 0},
+  {EST_VIDEO_I420, "I420", EST_REF_PLANAR, 8, 1, 1, 0, NULL, 0},
+  {EST_VIDEO_NV12, "NV12", EST_REF_SEMI, 8, 1, 1, 0, NULL, 0},
+  {EST_VIDEO_Y42B, "Y42B", EST_REF_PLANAR, 8, 1, 0, 0, NULL, 0},
+  {EST_VIDEO_Y444, "Y444", EST_REF_PLANAR, 8, 0, 0, 0, NULL, 0},
+  {EST_VIDEO_I420_10, "I420_10LE", EST_REF_PLANAR, 10, 1, 1, 0, NULL, 0},
+  {EST_VIDEO_I422_10, "I422_10LE", EST_REF_PLANAR, 10, 1, 0, 0, NULL, 0},
+  {EST_VIDEO_Y444_10, "Y444_10LE", EST_REF_PLANAR, 10, 0, 0, 0, NULL, 0},
+  {EST_VIDEO_P010, "P010_10LE", EST_REF_SEMI, 10, 1, 1, 1, NULL, 0},
+  {EST_VIDEO_I420_12, "I420_12LE", EST_REF_PLANAR, 12, 1, 1, 0, NULL, 0},
+  {EST_VIDEO_I422_12, "I422_12LE", EST_REF_PLANAR, 12, 1, 0, 0, NULL, 0},
+  {EST_VIDEO_Y444_12, "Y444_12LE", EST_REF_PLANAR, 12, 0, 0, 0, NULL, 0},
+  {EST_VIDEO_V210, "v210", EST_REF_V210, 10, 1, 0, 0, NULL, 0},
+  {EST_VIDEO_YUY2, "YUY2", EST_REF_PACKED, 8, 1, 0, 0, "YUYV", 0},
+  {EST_VIDEO_RGBA, "RGBA", EST_REF_PACKED, 8, 0, 0, 0, "RGBA", 1},
+  {EST_VIDEO_BGRA, "BGRA", EST_REF_PACKED, 8, 0, 0, 0, "BGRA", 1},
+  {EST_VIDEO_RGBX, "RGBx", EST_REF_PACKED, 8, 0, 0, 0, "RGBx", 1},
+  {EST_VIDEO_BGRX, "BGRx", EST_REF_PACKED, 8, 0, 0, 0, "BGRx", 1},
 };
 
 const size_t est_ref_n_formats = N_ELEMENTS (est_ref_formats);
@@ -77,6 +82,26 @@ round4 (size_t n)
   return (n + 3) & ~(size_t) 3;
 }
 
+/* Pixels in one group of a packed layout: one for RGB, the Ys for YUV. */
+static int
+group_pixels (const EstRefFormat * ff)
+{
+  int n = 0;
+  if (ff->rgb)
+    return 1;
+  for (const char *p = ff->packing; *p; p++)
+    n += *p == 'Y';
+  return n;
+}
+
+/* Bytes of a packed row of width w: whole groups. */
+static size_t
+packed_row (const EstRefFormat * ff, int w)
+{
+  int per = group_pixels (ff);
+  return (size_t) ((w + per - 1) / per) * strlen (ff->packing);
+}
+
 void
 est_ref_frame_alloc (EstRefFrame * fr, EstVideoFormat f, int w, int h, int fill)
 {
@@ -88,6 +113,10 @@ est_ref_frame_alloc (EstRefFrame * fr, EstVideoFormat f, int w, int h, int fill)
   if (ff->layout == EST_REF_V210) {
     n = 1;
     fr->img.stride[0] = (ptrdiff_t) ((w + 47) / 48 * 128);
+    fr->size[0] = (size_t) fr->img.stride[0] * h;
+  } else if (ff->layout == EST_REF_PACKED) {
+    n = 1;
+    fr->img.stride[0] = (ptrdiff_t) (round4 (packed_row (ff, w)) + 8);
     fr->size[0] = (size_t) fr->img.stride[0] * h;
   } else {
     n = ff->layout == EST_REF_SEMI ? 2 : 3;
@@ -119,13 +148,16 @@ est_ref_frame_wrap (EstRefFrame * fr, EstVideoFormat f, int w, int h,
 {
   const EstRefFormat *ff = est_ref_format (f);
   size_t bps = ff->depth > 8 ? 2 : 1, total = 0;
-  int n = ff->layout == EST_REF_V210 ? 1 : ff->layout == EST_REF_SEMI ? 2 : 3;
+  int n = ff->layout == EST_REF_V210 || ff->layout == EST_REF_PACKED ? 1 :
+      ff->layout == EST_REF_SEMI ? 2 : 3;
 
   est_ref_frame_layout (fr, f, w, h);
   for (int p = 0; p < n; p++) {
     size_t row;
     if (ff->layout == EST_REF_V210)
       row = (size_t) ((w + 47) / 48 * 128);
+    else if (ff->layout == EST_REF_PACKED)
+      row = packed_row (ff, w);
     else
       row = (ff->layout == EST_REF_SEMI && p ? 2 : 1) * fr->pw[p] * bps;
     fr->img.stride[p] = (ptrdiff_t) row;
@@ -163,12 +195,30 @@ wr32 (uint8_t * p, uint32_t v)
     p[i] = (uint8_t) (v >> (8 * i));
 }
 
+/* The byte of component c of sample x (of its grid) in a packed row: the
+ * group holding it, and the letter of the component in the group (the
+ * k-th Y for luma k of a YUV group). */
+static size_t
+packed_byte (const EstRefFormat * ff, int c, int x)
+{
+  int per = c == 0 ? group_pixels (ff) : 1, k = x % per;
+  char letter = ff->rgb ? "RGB"[c] : "YUV"[c];
+  size_t group = strlen (ff->packing) * (size_t) (x / per);
+
+  for (size_t i = 0; ff->packing[i]; i++)
+    if (ff->packing[i] == letter && k-- == 0)
+      return group + i;
+  abort ();
+}
+
 /* Where sample (x, y) of component c lives; bytes per sample in *bps. */
 static uint8_t *
 sample_ptr (const EstRefFrame * fr, int c, int x, int y, int *bps)
 {
   const EstRefFormat *ff = est_ref_format (fr->f);
   *bps = ff->depth > 8 ? 2 : 1;
+  if (ff->layout == EST_REF_PACKED)
+    return fr->img.data[0] + y * fr->img.stride[0] + packed_byte (ff, c, x);
   if (ff->layout == EST_REF_SEMI && c)
     return fr->img.data[1] + y * fr->img.stride[1] + (2 * x + c - 1) * *bps;
   return fr->img.data[c] + y * fr->img.stride[c] + x * *bps;
@@ -222,6 +272,26 @@ est_ref_set_code (EstRefFrame * fr, int c, int x, int y, int v)
   p[0] = (uint8_t) v;
   if (bps == 2)
     p[1] = (uint8_t) (v >> 8);
+}
+
+int
+est_ref_filler_errors (const EstRefFrame * fr)
+{
+  const EstRefFormat *ff = est_ref_format (fr->f);
+  int bad = 0;
+
+  if (ff->layout != EST_REF_PACKED)
+    return 0;
+  size_t len = strlen (ff->packing);
+  int per = group_pixels (ff), groups = (fr->w + per - 1) / per;
+  for (int y = 0; y < fr->h; y++) {
+    const uint8_t *row = fr->img.data[0] + y * fr->img.stride[0];
+    for (int g = 0; g < groups; g++)
+      for (size_t i = 0; i < len; i++)
+        if (ff->packing[i] == 'A' || ff->packing[i] == 'x')
+          bad += row[g * len + i] != 255;
+  }
+  return bad;
 }
 
 /* --- The reference ------------------------------------------------------ */
@@ -369,7 +439,9 @@ typedef struct
 {
   int identity, linearise, tone, hlg_in, hlg_out;
   EstTransfer tin, tout;
-  EstRange rin, rout;
+  /* Per component: signal = (code - off) / scale on the way in, code =
+   * signal * scale + off on the way out. */
+  double off_in[3], scale_in[3], off_out[3], scale_out[3];
   double qin, qout;             /* Q14 per code value of each side */
   double m_in[3][3], m_out[3][3], gamut[3][3];
   double src_w[3], dst_w[3];
@@ -386,6 +458,29 @@ static int
 is_hdr (EstTransfer t)
 {
   return t == EST_TRANSFER_PQ || t == EST_TRANSFER_HLG;
+}
+
+static void
+mat_identity (double m[3][3])
+{
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      m[i][j] = i == j;
+}
+
+/* The code normalisation of each component of a side: H.273's luma range
+ * for Y' and for each of R', G' and B', the chroma range for Cb and Cr. */
+static void
+side_range (const EstColourSpace * s, double off[3], double scale[3])
+{
+  EstRange r;
+  int rgb = s->matrix == EST_MATRIX_RGB;
+
+  est_colour_range (s->depth, s->full_range, &r);
+  for (int c = 0; c < 3; c++) {
+    off[c] = c && !rgb ? r.c_offset : r.y_offset;
+    scale[c] = c && !rgb ? r.c_scale : r.y_scale;
+  }
 }
 
 static void
@@ -420,12 +515,19 @@ ref_colour_init (RefColour * rc, const EstColourSpace * in,
   rc->hlg_in = rc->linearise && in->transfer == EST_TRANSFER_HLG;
   rc->hlg_out = rc->linearise && out->transfer == EST_TRANSFER_HLG;
 
-  est_colour_range (in->depth, in->full_range, &rc->rin);
-  est_colour_range (out->depth, out->full_range, &rc->rout);
+  side_range (in, rc->off_in, rc->scale_in);
+  side_range (out, rc->off_out, rc->scale_out);
   rc->qin = (double) (1 << (14 - in->depth));
   rc->qout = (double) (1 << (14 - out->depth));
-  est_colour_ycbcr_to_rgb (in->matrix, rc->m_in);
-  est_colour_rgb_to_ycbcr (out->matrix, rc->m_out);
+  /* R'G'B' planes need no matrix. */
+  if (in->matrix == EST_MATRIX_RGB)
+    mat_identity (rc->m_in);
+  else
+    est_colour_ycbcr_to_rgb (in->matrix, rc->m_in);
+  if (out->matrix == EST_MATRIX_RGB)
+    mat_identity (rc->m_out);
+  else
+    est_colour_rgb_to_ycbcr (out->matrix, rc->m_out);
   est_colour_gamut_matrix (in->primaries, out->primaries, rc->gamut);
   est_colour_luminance (in->primaries, rc->src_w);
   est_colour_luminance (out->primaries, rc->dst_w);
@@ -465,9 +567,8 @@ ref_colour_pixel (const RefColour * rc, double q[3])
 {
   double ycc[3], s[3], rgb[3];
 
-  ycc[0] = (q[0] / rc->qin - rc->rin.y_offset) / rc->rin.y_scale;
-  ycc[1] = (q[1] / rc->qin - rc->rin.c_offset) / rc->rin.c_scale;
-  ycc[2] = (q[2] / rc->qin - rc->rin.c_offset) / rc->rin.c_scale;
+  for (int k = 0; k < 3; k++)
+    ycc[k] = (q[k] / rc->qin - rc->off_in[k]) / rc->scale_in[k];
   est_mat3_apply (rc->m_in, ycc, s);
 
   if (rc->linearise) {
@@ -506,9 +607,8 @@ ref_colour_pixel (const RefColour * rc, double q[3])
   }
 
   est_mat3_apply (rc->m_out, s, ycc);
-  q[0] = (ycc[0] * rc->rout.y_scale + rc->rout.y_offset) * rc->qout;
-  q[1] = (ycc[1] * rc->rout.c_scale + rc->rout.c_offset) * rc->qout;
-  q[2] = (ycc[2] * rc->rout.c_scale + rc->rout.c_offset) * rc->qout;
+  for (int k = 0; k < 3; k++)
+    q[k] = (ycc[k] * rc->scale_out[k] + rc->off_out[k]) * rc->qout;
 }
 
 /* Sample i of a plane with subsampling 2^shift: i * sub + (cosited ? 0.5 :
@@ -540,7 +640,7 @@ est_ref_convert (const EstHdrScaleFormat * in, const EstHdrScaleFormat * out,
   EstRefFrame frame, *src = &frame;
   int in_w = in->width, in_h = in->height;
   int rx = 0, ry = 0, rw = out->width, rh = out->height;
-  EstRange r;
+  double off_out[3], scale_out[3];
   EstRefPlane inp[3], work[3];
   RefColour rc;
 
@@ -594,14 +694,14 @@ est_ref_convert (const EstHdrScaleFormat * in, const EstHdrScaleFormat * out,
       quantise_q14 (&work[c], 0.5);
   }
 
-  est_colour_range (out->colour.depth, out->colour.full_range, &r);
+  side_range (&out->colour, off_out, scale_out);
   for (int c = 0; c < 3; c++) {
     int shx = c ? fo->sx : 0, shy = c ? fo->sy : 0;
     int pw = c ? (out->width + (1 << shx) - 1) >> shx : out->width;
     int ph = c ? (out->height + (1 << shy) - 1) >> shy : out->height;
     int x0 = rx >> shx, y0 = ry >> shy;
     EstRefPlane pic;
-    double black = (c ? r.c_offset : r.y_offset) * rc.qout;
+    double black = off_out[c] * rc.qout;
 
     plane_alloc (&res[c], pw, ph);
     for (size_t i = 0; i < (size_t) pw * ph; i++)

@@ -31,6 +31,7 @@ typedef enum
   EST_REF_PLANAR,               /* Y, U, V planes */
   EST_REF_SEMI,                 /* Y plane, interleaved UV plane */
   EST_REF_V210,                 /* 6 pixels in 4 little-endian words */
+  EST_REF_PACKED,               /* one plane of bytes, see `packing` */
 } EstRefLayout;
 
 typedef struct
@@ -41,6 +42,12 @@ typedef struct
   int depth;                    /* bits per code value: 8, 10 or 12 */
   int sx, sy;                   /* chroma subsampling shifts */
   int msb;                      /* samples in the top bits of 16 */
+  /* EST_REF_PACKED: the bytes of one group of pixels in memory order, Y U
+   * V for the components of YUV (a group holds as many pixels as it has
+   * Ys), R G B of RGB (one pixel a group), A alpha and x padding (neither
+   * read; packing writes 255). NULL for the other layouts. */
+  const char *packing;
+  int rgb;                      /* components R', G', B' (EST_MATRIX_RGB) */
 } EstRefFormat;
 
 /* Every format of videopack.h, once each. */
@@ -80,15 +87,16 @@ void est_ref_frame_free (EstRefFrame * fr);
 /* Lays fr out over `data` as a raw file holds a frame: the memory planes
  * one after another, rows without padding (planar: components * bytes per
  * sample; semi-planar: Y, then interleaved UV of twice the chroma width;
- * v210: GStreamer's stride, (w + 47) / 48 * 128). That is FFmpeg's
+ * v210: GStreamer's stride, (w + 47) / 48 * 128; packed: whole groups). That is FFmpeg's
  * rawvideo layout, and GStreamer's whenever its strides (rounded up to 4
  * bytes) need no rounding. data may be NULL to get only the size. Returns
  * the bytes of one frame. */
 size_t est_ref_frame_wrap (EstRefFrame * fr, EstVideoFormat f, int w, int h,
     uint8_t * data);
 
-/* The code value of component c (0 Y, 1 Cb, 2 Cr) at (x, y) of its grid; x
- * may reach into the padding of the last v210 group. When the container
+/* The code value of component c (0 Y, 1 Cb, 2 Cr; 0 R, 1 G, 2 B) at (x, y)
+ * of its grid; x may reach into the padding of the last v210 or YUY2
+ * group. When the container
  * holds bits outside the code value, *bad_bits (NULL allowed) is
  * incremented and those bits are ignored. */
 int est_ref_get_code (const EstRefFrame * fr, int c, int x, int y,
@@ -96,6 +104,10 @@ int est_ref_get_code (const EstRefFrame * fr, int c, int x, int y,
 
 /* Writes code value v (0 .. 2^depth - 1) of component c at (x, y). */
 void est_ref_set_code (EstRefFrame * fr, int c, int x, int y, int v);
+
+/* The alpha and padding bytes (A, x of `packing`) of fr's pixels that are
+ * not 255; 0 for layouts without them. */
+int est_ref_filler_errors (const EstRefFrame * fr);
 
 /* --- The reference -------------------------------------------------------- */
 

@@ -3,9 +3,13 @@
 
 /* Formats and packing (common/videopack.h): every format round-trips exact
  * Q14 code values through pack and unpack with dither off, v210 included;
- * the dither offsets cover one output step evenly; and each ISA version of
- * the row kernels equals its C reference on random and extreme samples,
- * widths 1..7681, aligned and misaligned destinations, every depth. */
+ * the one-plane 8-bit layouts (YUY2, RGBA, BGRA, RGBx, BGRx) put each
+ * sample at the byte GStreamer's format name says, rounded and clamped,
+ * write 255 to alpha and padding, repeat the last luma of an odd YUY2 row
+ * and nothing past the row, at widths 1, 2, 7, 15 and 7681; the dither
+ * offsets cover one output step evenly; and each ISA version of the row
+ * kernels equals its C reference on random and extreme samples, widths
+ * 1..7681, aligned and misaligned destinations, every depth. */
 
 #include <stdint.h>
 #include <stdio.h>
@@ -86,6 +90,116 @@ test_round_trip (void)
     for (int c = 0; c < 3; c++)
       free (planes[c]);
     free (mem);
+  }
+}
+
+static int16_t sample (void);
+
+/* Byte of component c of pixel x in a row of the one-plane 8-bit layout
+ * called `name`, from GStreamer's definitions: YUY2 is Y0 U0 Y1 V0 per
+ * pair, the RGB names list the bytes of a pixel in memory order. */
+static int
+interleaved_byte (const char *name, int c, int x)
+{
+  if (strcmp (name, "YUY2") == 0)
+    return c == 0 ? 2 * x : 4 * x + (c == 1 ? 1 : 3);
+  return 4 * x + (int) (strchr (name, "RGB"[c]) - name);
+}
+
+/* Random Q14 samples (any int16, codes and the extremes) packed with
+ * dither off into rows wider than needed, then checked byte by byte and
+ * unpacked again. */
+static void
+test_interleaved (void)
+{
+  static const EstVideoFormat fmts[] = {
+    EST_VIDEO_YUY2, EST_VIDEO_RGBA, EST_VIDEO_BGRA, EST_VIDEO_RGBX,
+    EST_VIDEO_BGRX,
+  };
+  static const int widths[] = { 1, 2, 7, 15, 7681 };
+  enum
+  { H = 3, SLACK = 8 };
+  static const int16_t edge[] = { 0, 1 << 6, 254 << 6, 255 << 6, 16383,
+    -32768, 32767, 31, 32, (255 << 6) - 33, (255 << 6) - 32
+  };
+  EstVideoPackDSP dsp;
+  EstVideoDither dither;
+
+  est_video_pack_dsp_init (&dsp, est_cpu_flags ());
+  est_video_dither_init (&dither, 8, 0);
+  for (size_t k = 0; k < sizeof fmts / sizeof fmts[0]; k++) {
+    const EstVideoFormatInfo *fi = est_video_format_info (fmts[k]);
+    int yuy2 = fmts[k] == EST_VIDEO_YUY2;
+    int filler = fi->name[3] == 'A' || fi->name[3] == 'x';
+
+    CHECK (fi->depth == 8 && fi->n_planes == 1 && fi->shift_y == 0 &&
+        fi->shift_x == yuy2 && fi->rgb == !yuy2, "%s: format info", fi->name);
+    CHECK (est_video_format_from_name (fi->name) == (int) fmts[k],
+        "%s by name", fi->name);
+    for (size_t wi = 0; wi < sizeof widths / sizeof widths[0]; wi++) {
+      int w = widths[wi], cw = yuy2 ? (w + 1) / 2 : w;
+      int row_bytes = yuy2 ? 4 * cw : 4 * w;
+      ptrdiff_t stride = row_bytes + SLACK;
+      uint8_t *mem = malloc ((size_t) stride * H);
+      int16_t *planes[3], *got = malloc (sizeof (int16_t) * w);
+      EstVideoImage img;
+      int bad_code = 0, bad_filler = 0, bad_slack = 0, bad_pad = 0;
+      int bad_unpack = 0;
+
+      memset (&img, 0, sizeof img);
+      img.data[0] = mem;
+      img.stride[0] = stride;
+      memset (mem, 0x5a, (size_t) stride * H);
+      for (int c = 0; c < 3; c++) {
+        planes[c] = malloc (sizeof (int16_t) * w * H);
+        for (int i = 0; i < w * H; i++) {
+          uint32_t r = rnd () % 3;
+          planes[c][i] = r == 0 ? sample () : r == 1 ?
+              (int16_t) ((rnd () % 256) << 6) :
+              edge[rnd () % (sizeof edge / sizeof edge[0])];
+        }
+      }
+      for (int y = 0; y < H; y++) {
+        const int16_t *rows[3] = { planes[0] + y * w, planes[1] + y * w,
+          planes[2] + y * w
+        };
+        est_video_pack (&dsp, fmts[k], &img, y, w, 1, rows, &dither);
+      }
+      for (int y = 0; y < H; y++) {
+        const uint8_t *row = mem + y * stride;
+        for (int c = 0; c < 3; c++) {
+          int n = c ? cw : w;
+          for (int x = 0; x < n; x++) {
+            int v = (planes[c][y * w + x] + 32) >> 6;
+            v = v < 0 ? 0 : v > 255 ? 255 : v;
+            bad_code += row[interleaved_byte (fi->name, c, x)] != v;
+          }
+          est_video_unpack (fmts[k], &img, c, y, 0, n, got);
+          for (int x = 0; x < n; x++)
+            bad_unpack += got[x] != row[interleaved_byte (fi->name, c, x)] << 6;
+        }
+        for (int x = 0; filler && x < w; x++)
+          bad_filler += row[4 * x + 3] != 255;
+        if (yuy2 && (w & 1))
+          bad_pad += row[2 * w] != row[2 * w - 2];
+        for (int i = row_bytes; i < stride; i++)
+          bad_slack += row[i] != 0x5a;
+      }
+      CHECK (bad_code == 0, "%s width %d: %d samples not at their byte, "
+          "rounded and clamped", fi->name, w, bad_code);
+      CHECK (bad_unpack == 0, "%s width %d: %d samples unpacked wrongly",
+          fi->name, w, bad_unpack);
+      CHECK (bad_filler == 0, "%s width %d: %d alpha or padding bytes not "
+          "255", fi->name, w, bad_filler);
+      CHECK (bad_pad == 0, "%s width %d: the odd row's last luma pair is "
+          "not repeated", fi->name, w);
+      CHECK (bad_slack == 0, "%s width %d: %d bytes written past the row",
+          fi->name, w, bad_slack);
+      for (int c = 0; c < 3; c++)
+        free (planes[c]);
+      free (got);
+      free (mem);
+    }
   }
 }
 
@@ -178,6 +292,7 @@ int
 main (void)
 {
   test_round_trip ();
+  test_interleaved ();
   test_dither ();
   test_kernels ();
   printf ("%s\n", failures ? "FAILED" : "all checks passed");

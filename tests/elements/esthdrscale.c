@@ -6,8 +6,9 @@
  * pictures with values computed here from the standards); HDR metadata
  * removed for SDR and rewritten for a new peak; broken metadata skipped
  * with a warning; odd sizes and 8K; renegotiation and property changes
- * while playing; v210 packed as GStreamer packs it; borders; passthrough;
- * a clear error for what it cannot do. */
+ * while playing; v210 packed as GStreamer packs it; R'G'B' to and from
+ * Y'CbCr on flat colours; borders; passthrough; a clear error for what it
+ * cannot do. */
 
 #include <gst/app/gstappsink.h>
 #include <gst/check/gstcheck.h>
@@ -44,27 +45,30 @@ luma_code (double v, int depth)
 
 /* Address of component c at (x, y) in its own grid. GStreamer's component
  * offsets for P010 are not byte offsets, so semi-planar chroma is located
- * here from the plane. */
+ * here from the plane. Packed components (YUY2, RGB) step by their pixel
+ * stride. */
 static guint8 *
 comp_ptr (GstVideoFrame * frame, int c, int x, int y)
 {
   int bps = GST_VIDEO_INFO_COMP_DEPTH (&frame->info, c) > 8 ? 2 : 1;
+  int step = MAX (bps, GST_VIDEO_FRAME_COMP_PSTRIDE (frame, c));
 
   if (GST_VIDEO_FRAME_N_PLANES (frame) == 2 && c > 0)
     return (guint8 *) GST_VIDEO_FRAME_PLANE_DATA (frame, 1) +
         y * GST_VIDEO_FRAME_PLANE_STRIDE (frame, 1) + (2 * x + c - 1) * bps;
   return (guint8 *) GST_VIDEO_FRAME_COMP_DATA (frame, c) +
-      y * GST_VIDEO_FRAME_COMP_STRIDE (frame, c) + x * bps;
+      y * GST_VIDEO_FRAME_COMP_STRIDE (frame, c) + x * step;
 }
 
-/* A picture of caps filled with one Y'CbCr code triple. */
+/* A picture of caps filled with one code triple (Y'CbCr, or R'G'B' for
+ * RGB formats; alpha 0, which esthdrscale ignores). */
 static GstBuffer *
 flat_buffer (GstCaps * caps, int y, int u, int v)
 {
   GstVideoInfo info;
   GstVideoFrame frame;
   GstBuffer *buf;
-  int vals[3] = { y, u, v };
+  int vals[4] = { y, u, v, 0 };
 
   fail_unless (gst_video_info_from_caps (&info, caps));
   buf = gst_buffer_new_allocate (NULL, info.size, NULL);
@@ -232,6 +236,9 @@ GST_START_TEST (test_conversions_negotiate)
     "video/x-raw,format=I420,width=96,height=54,colorimetry=bt709",
     "video/x-raw,format=Y444_12LE,width=96,height=54,colorimetry=bt2020",
     "video/x-raw,format=v210,width=96,height=54,colorimetry=bt601",
+    "video/x-raw,format=YUY2,width=96,height=54,colorimetry=bt709",
+    "video/x-raw,format=RGBA,width=96,height=54",
+    "video/x-raw,format=BGRx,width=96,height=54,colorimetry=1:1:5:1",
   };
   const gchar *outs[] = {
     "video/x-raw,format=NV12,width=48,height=28,colorimetry=bt709",
@@ -241,6 +248,9 @@ GST_START_TEST (test_conversions_negotiate)
     "video/x-raw,format=v210,width=100,height=50",
     "video/x-raw,format=I420_12LE,colorimetry=bt2020",
     "video/x-raw,format=Y444,colorimetry=(string)1:4:5:1",
+    "video/x-raw,format=YUY2,width=47,height=28",
+    "video/x-raw,format=BGRA,width=48,height=27",
+    "video/x-raw,format=RGBx,colorimetry=bt2100-pq",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (ins); i++) {
@@ -518,6 +528,99 @@ GST_START_TEST (test_v210_matches_videoconvert)
 
 GST_END_TEST;
 
+/* Limited-range 8-bit Y'CbCr of full-range 8-bit R'G'B' codes, by the
+ * matrix of Kr and Kb (H.273). */
+static void
+ycbcr_of_rgb (const int rgb[3], double kr, double kb, double ycc[3])
+{
+  double r = rgb[0] / 255.0, g = rgb[1] / 255.0, b = rgb[2] / 255.0;
+  double y = kr * r + (1 - kr - kb) * g + kb * b;
+
+  ycc[0] = 16 + 219 * y;
+  ycc[1] = 128 + 224 * (b - y) / (2 * (1 - kb));
+  ycc[2] = 128 + 224 * (r - y) / (2 * (1 - kr));
+}
+
+/* A flat colour between R'G'B' and Y'CbCr formats, both ways: the codes
+ * H.273 gives, alpha and padding written opaque, and an open output
+ * colorimetry that suits the output (the `rgb` matrix at full range for
+ * RGB, the primaries' matrix at limited range for YUV). */
+GST_START_TEST (test_rgb_yuv_flat_colours)
+{
+  const int rgb[3] = { 200, 100, 50 };
+  double ycc709[3], ycc601[3];
+  int y709[3], y601[3];
+  GstVideoInfo oi;
+  Run r;
+
+  ycbcr_of_rgb (rgb, 0.2126, 0.0722, ycc709);
+  ycbcr_of_rgb (rgb, 0.299, 0.114, ycc601);
+  for (int c = 0; c < 3; c++) {
+    y709[c] = (int) lround (ycc709[c]);
+    y601[c] = (int) lround (ycc601[c]);
+  }
+
+  /* RGBA with BT.709 transfer and primaries to NV12 BT.709: the matrix
+   * and range only. */
+  run_flat (&r, "dither=false", "video/x-raw,format=RGBA,width=64,"
+      "height=36,framerate=25/1,colorimetry=1:1:5:1",
+      "video/x-raw,format=NV12,colorimetry=bt709", rgb[0], rgb[1], rgb[2]);
+  for (int c = 0; c < 3; c++)
+    fail_unless (fabs (sample_at (r.out_caps, r.out, c, 10, 10) -
+            ycc709[c]) <= 1.0, "RGBA -> NV12 component %d: %d, not %.2f", c,
+        sample_at (r.out_caps, r.out, c, 10, 10), ycc709[c]);
+  run_clear (&r);
+
+  /* sRGB (GStreamer's default for RGB) to an open NV12: BT.709 matrix at
+   * limited range, the sRGB transfer kept, so again no linearisation. */
+  run_flat (&r, "dither=false", "video/x-raw,format=RGBA,width=64,"
+      "height=36,framerate=25/1", "video/x-raw,format=NV12", rgb[0], rgb[1],
+      rgb[2]);
+  fail_unless (gst_video_info_from_caps (&oi, r.out_caps));
+  fail_unless_equals_int (oi.colorimetry.matrix, GST_VIDEO_COLOR_MATRIX_BT709);
+  fail_unless_equals_int (oi.colorimetry.range, GST_VIDEO_COLOR_RANGE_16_235);
+  fail_unless_equals_int (oi.colorimetry.transfer, GST_VIDEO_TRANSFER_SRGB);
+  for (int c = 0; c < 3; c++)
+    fail_unless (fabs (sample_at (r.out_caps, r.out, c, 63, 35) -
+            ycc709[c]) <= 1.0, "sRGB -> NV12 component %d: %d, not %.2f", c,
+        sample_at (r.out_caps, r.out, c, 63, 35), ycc709[c]);
+  run_clear (&r);
+
+  /* Back: NV12 BT.709 and YUY2 BT.601 to open RGB outputs. */
+  struct
+  {
+    const gchar *in, *out;
+    const int *codes;
+  } back[] = {
+    {"video/x-raw,format=NV12,width=64,height=36,framerate=25/1,"
+          "colorimetry=bt709", "video/x-raw,format=BGRx", y709},
+    {"video/x-raw,format=YUY2,width=63,height=35,framerate=25/1,"
+          "colorimetry=bt601", "video/x-raw,format=RGBA", y601},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (back); i++) {
+    GstMapInfo map;
+
+    run_flat (&r, "dither=false", back[i].in, back[i].out, back[i].codes[0],
+        back[i].codes[1], back[i].codes[2]);
+    fail_unless (gst_video_info_from_caps (&oi, r.out_caps));
+    fail_unless_equals_int (oi.colorimetry.matrix, GST_VIDEO_COLOR_MATRIX_RGB);
+    fail_unless_equals_int (oi.colorimetry.range, GST_VIDEO_COLOR_RANGE_0_255);
+    for (int c = 0; c < 3; c++) {
+      int got = sample_at (r.out_caps, r.out, c, 5, 7);
+      /* Rounding the Y'CbCr codes moves R'G'B' by up to about 1.5. */
+      fail_unless (abs (got - rgb[c]) <= 2, "%s -> %s component %d: %d, "
+          "not %d", back[i].in, back[i].out, c, got, rgb[c]);
+    }
+    fail_unless (gst_buffer_map (r.out, &map, GST_MAP_READ));
+    for (gsize k = 3; k < map.size && k < 4 * 64; k += 4)
+      fail_unless_equals_int (map.data[k], 255);
+    gst_buffer_unmap (r.out, &map);
+    run_clear (&r);
+  }
+}
+
+GST_END_TEST;
+
 /* A 4:3 picture into 16:9 gets black pillars; the picture stays. */
 GST_START_TEST (test_add_borders)
 {
@@ -602,6 +705,7 @@ esthdrscale_suite (void)
   tcase_add_test (tc, test_renegotiation_and_live_properties);
   tcase_add_test (tc, test_peak_detect);
   tcase_add_test (tc, test_v210_matches_videoconvert);
+  tcase_add_test (tc, test_rgb_yuv_flat_colours);
   tcase_add_test (tc, test_add_borders);
   tcase_add_test (tc, test_passthrough_when_nothing_changes);
   tcase_add_test (tc, test_unsupported_rejected);
