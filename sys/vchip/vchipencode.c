@@ -231,62 +231,71 @@ est_vchip_encoder_free (EstVchipEncoder * e)
 static VAStatus
 render_misc (EstVchipEncoder * e, const EstVchipBuffer * b)
 {
-  size_t total = (size_t) b->size * b->n_elements;
+  size_t total = (size_t) b->size * b->n_elements, need;
   const VAEncMiscParameterBuffer *m = (const void *) b->data;
-  size_t body = total - sizeof (*m);
+  /* The body starts 4 bytes in, too far for its 8-byte members: copied. */
+  union
+  {
+    VAEncMiscParameterRateControl rc;
+    VAEncMiscParameterFrameRate fr;
+    VAEncMiscParameterHRD hrd;
+    VAEncMiscParameterBufferROI roi;
+  } u;
 
   if (total < sizeof (*m))
     return VA_STATUS_ERROR_INVALID_BUFFER;
   switch (m->type) {
-    case VAEncMiscParameterTypeRateControl:{
-      const VAEncMiscParameterRateControl *rc = (const void *) m->data;
-      if (body < sizeof (*rc))
-        return VA_STATUS_ERROR_INVALID_BUFFER;
-      e->rate.bits_per_second = rc->bits_per_second;
-      e->rate.target_percentage = rc->target_percentage;
+    case VAEncMiscParameterTypeRateControl:
+      need = sizeof (u.rc);
       break;
-    }
-    case VAEncMiscParameterTypeFrameRate:{
-      const VAEncMiscParameterFrameRate *fr = (const void *) m->data;
-      if (body < sizeof (*fr))
-        return VA_STATUS_ERROR_INVALID_BUFFER;
+    case VAEncMiscParameterTypeFrameRate:
+      need = sizeof (u.fr);
+      break;
+    case VAEncMiscParameterTypeHRD:
+      need = sizeof (u.hrd);
+      break;
+    case VAEncMiscParameterTypeROI:
+      need = sizeof (u.roi);
+      break;
+    default:
+      /* quality level, max frame size and the like: accepted, the model
+       * has no use for them */
+      return VA_STATUS_SUCCESS;
+  }
+  if (total - sizeof (*m) < need)
+    return VA_STATUS_ERROR_INVALID_BUFFER;
+  memcpy (&u, m->data, need);
+
+  switch (m->type) {
+    case VAEncMiscParameterTypeRateControl:
+      e->rate.bits_per_second = u.rc.bits_per_second;
+      e->rate.target_percentage = u.rc.target_percentage;
+      break;
+    case VAEncMiscParameterTypeFrameRate:
       /* numerator in the low 16 bits and denominator in the high, or an
        * integer rate when the high half is 0 */
-      e->rate.fps_num = fr->framerate & 0xffff;
-      e->rate.fps_den = fr->framerate >> 16;
+      e->rate.fps_num = u.fr.framerate & 0xffff;
+      e->rate.fps_den = u.fr.framerate >> 16;
       if (!e->rate.fps_den) {
-        e->rate.fps_num = fr->framerate;
+        e->rate.fps_num = u.fr.framerate;
         e->rate.fps_den = 1;
       }
       break;
-    }
-    case VAEncMiscParameterTypeHRD:{
-      const VAEncMiscParameterHRD *hrd = (const void *) m->data;
-      if (body < sizeof (*hrd))
-        return VA_STATUS_ERROR_INVALID_BUFFER;
-      e->rate.hrd_buffer = hrd->buffer_size;
+    case VAEncMiscParameterTypeHRD:
+      e->rate.hrd_buffer = u.hrd.buffer_size;
       break;
-    }
-    case VAEncMiscParameterTypeROI:{
-      const VAEncMiscParameterBufferROI *roi = (const void *) m->data;
-      if (body < sizeof (*roi))
-        return VA_STATUS_ERROR_INVALID_BUFFER;
-      if (roi->num_roi > MAX_ROI || (roi->num_roi && !roi->roi))
+    default:                   /* ROI */
+      if (u.roi.num_roi > MAX_ROI || (u.roi.num_roi && !u.roi.roi))
         return VA_STATUS_ERROR_INVALID_PARAMETER;
-      e->n_roi = (int) roi->num_roi;
+      e->n_roi = (int) u.roi.num_roi;
       if (e->n_roi)
-        memcpy (e->roi, roi->roi, e->n_roi * sizeof (*e->roi));
-      e->roi_min = roi->min_delta_qp;
-      e->roi_max = roi->max_delta_qp;
+        memcpy (e->roi, u.roi.roi, e->n_roi * sizeof (*e->roi));
+      e->roi_min = u.roi.min_delta_qp;
+      e->roi_max = u.roi.max_delta_qp;
       if (e->roi_min == 0 && e->roi_max == 0) {
         e->roi_min = -51;
         e->roi_max = 51;
       }
-      break;
-    }
-    default:
-      /* quality level, max frame size and the like: accepted, the model
-       * has no use for them */
       break;
   }
   return VA_STATUS_SUCCESS;
