@@ -10,8 +10,8 @@
 #
 # Other verbs: deps (packages only), build, format (rewrite C files in the
 # house style), format-check (fail on unformatted C), fuzz [SECONDS] (the
-# decoder fuzzers, SECONDS per codec, default 60, codecs in FUZZ_CODECS;
-# see docs/testing.md).
+# decoder fuzzers and the vchip fuzzer, SECONDS each, default 60, names in
+# FUZZ_CODECS; see docs/testing.md).
 #
 # BUILD_DIR (default: build) names the build folder; FUZZ_DIR (default:
 # build-fuzz) the fuzzers' clang build, corpus and crash files.
@@ -35,6 +35,9 @@ PACKAGES=(
   # optional backends (meson features va, x264, x265, svtav1, libav, dav1d)
   libva-dev libx264-dev libx265-dev libsvtav1enc-dev libavcodec-dev
   libavutil-dev libdav1d-dev
+  # the virtual accelerator's client tests: libdrm's header for the vashim
+  # test module
+  libdrm-dev
   # anchors for benchmarks; the compression benchmark's RD-curve plots
   ffmpeg python3 python3-matplotlib
   # esthdrscale's agreement test: numpy, and Mesa's lavapipe Vulkan driver
@@ -92,34 +95,57 @@ demo() {
   fi
 }
 
-# The decoder fuzzers (tests/fuzz): a clang build with ASan and UBSan in
-# FUZZ_DIR, seeds from tests/fuzz/make-corpus.sh (Estuary's encoders from
-# the normal build in BUILD_DIR, which gst-launch-1.0 can load), then each
-# codec's fuzzer for $1 seconds. The corpus grows in FUZZ_DIR/fuzz-corpus
-# from run to run; crashes, hangs and leaks land in FUZZ_DIR/fuzz-artifacts
-# and fail the verb.
+# The fuzzers (tests/fuzz): a clang build with ASan and UBSan in FUZZ_DIR,
+# then each fuzzer for $1 seconds: the decoder fuzzers per codec (h264,
+# h265, av1), seeded by tests/fuzz/make-corpus.sh (Estuary's encoders from
+# the normal build in BUILD_DIR, which gst-launch-1.0 can load), and vchip,
+# the virtual accelerator's, seeded by vchip_fuzzer_seeds. The corpus grows
+# in FUZZ_DIR/fuzz-corpus from run to run; crashes, hangs and leaks land
+# in FUZZ_DIR/fuzz-artifacts and fail the verb.
 fuzz() {
   local seconds=${1:-60} dir=${FUZZ_DIR:-build-fuzz} status=0 codec rc
-  local codecs=(${FUZZ_CODECS:-h264 h265 av1})
+  local codecs=(${FUZZ_CODECS:-h264 h265 av1 vchip}) targets=() decoders=()
+  local exe asan
   if [ ! -f "$dir/build.ninja" ]; then
     CC=clang meson setup "$dir" --werror -Dfuzzing=enabled -Dtests=disabled \
       -Db_sanitize=address,undefined -Db_lundef=false
   fi
-  ninja -C "$dir" "${codecs[@]/#/tests/fuzz/decoder_fuzzer_}"
-  build
+  for codec in "${codecs[@]}"; do
+    if [ "$codec" = vchip ]; then
+      targets+=(tests/fuzz/vchip_fuzzer tests/fuzz/vchip_fuzzer_seeds)
+    else
+      targets+=("tests/fuzz/decoder_fuzzer_$codec")
+      decoders+=("$codec")
+    fi
+  done
+  ninja -C "$dir" "${targets[@]}"
   rm -rf "$dir/fuzz-seeds"
-  tests/fuzz/make-corpus.sh "$dir/fuzz-seeds" "$PWD/$BUILD_DIR/gst" ||
-    echo "run.sh: a codec has no seeds: its fuzzer starts from nothing"
+  if [ ${#decoders[@]} -gt 0 ]; then
+    build
+    tests/fuzz/make-corpus.sh "$dir/fuzz-seeds" "$PWD/$BUILD_DIR/gst" ||
+      echo "run.sh: a codec has no seeds: its fuzzer starts from nothing"
+  fi
+  if [[ " ${codecs[*]} " == *" vchip "* ]]; then
+    mkdir -p "$dir/fuzz-seeds/vchip"
+    "$dir/tests/fuzz/vchip_fuzzer_seeds" "$dir/fuzz-seeds/vchip"
+  fi
   mkdir -p "$dir/fuzz-artifacts"
   # UBSan stops at the first report so that libFuzzer keeps the input;
   # LeakSanitizer ignores what GLib and GStreamer keep until exit.
   export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
   export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
   for codec in "${codecs[@]}"; do
+    exe=$dir/tests/fuzz/decoder_fuzzer_$codec asan=${ASAN_OPTIONS:-}
+    if [ "$codec" = vchip ]; then
+      # libx265 has no frame pointers: only full stacks show that a leak
+      # comes from x265_encoder_open (suppressed), as in the test suites.
+      exe=$dir/tests/fuzz/vchip_fuzzer
+      asan=${asan:+$asan:}fast_unwind_on_malloc=0
+    fi
     mkdir -p "$dir/fuzz-corpus/$codec"
     echo "run.sh: fuzzing $codec for $seconds s (log: $dir/fuzz-$codec.log)"
     rc=0
-    "$dir/tests/fuzz/decoder_fuzzer_$codec" -max_total_time="$seconds" \
+    ASAN_OPTIONS=$asan "$exe" -max_total_time="$seconds" \
       -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
       -artifact_prefix="$dir/fuzz-artifacts/$codec-" \
       "$dir/fuzz-corpus/$codec" "$dir/fuzz-seeds/$codec" \
@@ -128,7 +154,7 @@ fuzz() {
       "$dir/fuzz-$codec.log" | sed 's/^/  /' || true
     if [ "$rc" -ne 0 ]; then
       echo "run.sh: $codec fuzzer failed (exit $rc):"
-      grep -E '^==[0-9]+==ERROR|SUMMARY|runtime error|deadly signal|decoder_fuzzer:|Test unit written' \
+      grep -E '^==[0-9]+==ERROR|SUMMARY|runtime error|deadly signal|(decoder|vchip)_fuzzer:|Test unit written' \
         "$dir/fuzz-$codec.log" | head -20 | sed 's/^/  /'
       status=1
     fi

@@ -606,27 +606,29 @@ VAStatus
 est_vchip_flush (EstVchip * d, EstVchipContext * c)
 {
   EstVchipSurface *target;
+  EstVchipBuffer *coded = NULL;
   VAStatus st;
 
   if (!c->pending)
     return VA_STATUS_SUCCESS;
+  /* whatever happens, nothing points at this picture any more */
   c->pending = 0;
   target = EST_VCHIP_SURFACE_OF (d, c->pending_target);
-  if (!target)                  /* destroyed in between: nothing to write */
-    return VA_STATUS_ERROR_INVALID_SURFACE;
-  target->pending = NULL;
-
-  if (c->config.entrypoint == VAEntrypointVideoProc) {
-    st = est_vchip_vpp_run (d, c, target);
-    target->status = st;
-  } else {
-    EstVchipBuffer *coded = buffer_of (d, c->pending_coded);
-    if (!coded)
-      return VA_STATUS_ERROR_INVALID_BUFFER;
+  if (target)
+    target->pending = NULL;
+  if (c->config.entrypoint == VAEntrypointEncSlice &&
+      (coded = buffer_of (d, c->pending_coded)))
     coded->pending = NULL;
+  if (!target)
+    return VA_STATUS_ERROR_INVALID_SURFACE;
+
+  if (c->config.entrypoint == VAEntrypointVideoProc)
+    st = est_vchip_vpp_run (d, c, target);
+  else if (!coded)
+    st = VA_STATUS_ERROR_INVALID_BUFFER;
+  else
     st = est_vchip_encoder_run (c->enc, target, coded);
-    target->status = st;
-  }
+  target->status = st;
   return st;
 }
 

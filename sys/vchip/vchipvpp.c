@@ -30,6 +30,7 @@
 #include "vchip.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,6 +71,14 @@ static VAProcColorStandardType colour_standards[] = {
 };
 
 static uint32_t pixel_formats[16];
+static pthread_once_t pixel_formats_once = PTHREAD_ONCE_INIT;
+
+static void
+list_pixel_formats (void)
+{
+  for (int i = 0; i < est_vchip_n_formats (); i++)
+    pixel_formats[i] = est_vchip_format_at (i)->fourcc;
+}
 
 VAStatus
 est_vchip_query_filters (VAProcFilterType * filters, unsigned *n)
@@ -111,9 +120,9 @@ est_vchip_query_pipeline_caps (VAProcPipelineCaps * caps)
   int n = est_vchip_n_formats ();
 
   /* Clients may pass this uninitialised (FFmpeg does): every field is
-   * set, and the arrays point at the driver's storage. */
-  for (int i = 0; i < n; i++)
-    pixel_formats[i] = est_vchip_format_at (i)->fourcc;
+   * set, and the arrays point at the driver's storage, shared by every
+   * display in the process. */
+  pthread_once (&pixel_formats_once, list_pixel_formats);
   memset (caps, 0, sizeof (*caps));
   caps->input_color_standards = colour_standards;
   caps->num_input_color_standards =

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <va/va.h>
+#include <va/va_drmcommon.h>
 #include <va/va_enc_h264.h>
 #include <va/va_enc_hevc.h>
 #include <va/va_vpp.h>
@@ -718,6 +719,8 @@ typedef struct EncCase
   int n_idr;
   int roi_delta;                /* a ROI over the whole picture; 0: none */
   unsigned coded_size;          /* coded buffer bytes; 0: plenty */
+  int change_at;                /* from this frame on, bitrate2; 0: never */
+  unsigned bitrate2;
 } EncCase;
 
 typedef struct EncResult
@@ -758,6 +761,8 @@ render_params (VADisplay dpy, VAContextID ctx, const EncCase * c, int i,
 {
   VABufferID b[8];
   int n = 0, qp = c->qp ? c->qp[i % c->n_qp] : 26;
+  unsigned bitrate = c->change_at && i >= c->change_at ? c->bitrate2 :
+      c->bitrate;
   int mbw = (c->w + 15) / 16, mbh = (c->h + 15) / 16;
   VAEncROI roi = { {0, 0, (uint16_t) c->w, (uint16_t) c->h},
   (int8_t) c->roi_delta
@@ -771,7 +776,7 @@ render_params (VADisplay dpy, VAContextID ctx, const EncCase * c, int i,
     seq.general_level_idc = 120;
     seq.intra_period = 1000;
     seq.ip_period = 1;
-    seq.bits_per_second = c->bitrate;
+    seq.bits_per_second = bitrate;
     seq.pic_width_in_luma_samples = (uint16_t) (mbw * 16);
     seq.pic_height_in_luma_samples = (uint16_t) (mbh * 16);
     seq.seq_fields.bits.bit_depth_luma_minus8 =
@@ -797,7 +802,7 @@ render_params (VADisplay dpy, VAContextID ctx, const EncCase * c, int i,
     seq.level_idc = 40;
     seq.intra_period = 1000;
     seq.ip_period = 1;
-    seq.bits_per_second = c->bitrate;
+    seq.bits_per_second = bitrate;
     seq.picture_width_in_mbs = (uint16_t) mbw;
     seq.picture_height_in_mbs = (uint16_t) mbh;
     seq.frame_cropping_flag = mbw * 16 != c->w || mbh * 16 != c->h;
@@ -821,8 +826,8 @@ render_params (VADisplay dpy, VAContextID ctx, const EncCase * c, int i,
   }
   if (c->rc != VA_RC_CQP) {
     VAEncMiscParameterRateControl rc = { 0 };
-    VAEncMiscParameterHRD hrd = { c->bitrate, c->bitrate / 2 };
-    rc.bits_per_second = c->bitrate;
+    VAEncMiscParameterHRD hrd = { bitrate, bitrate / 2 };
+    rc.bits_per_second = bitrate;
     rc.target_percentage = c->target_percentage;
     b[n++] = misc_buffer (dpy, ctx, VAEncMiscParameterTypeRateControl, &rc,
         sizeof (rc));
@@ -1108,6 +1113,29 @@ test_encode_rate (VADisplay dpy, VAProfile profile, uint32_t rc, unsigned pct)
   enc_result_clear (&r, c.frames);
 }
 
+/* A new rate in the middle of a stream: x264 takes it at once, x265 at
+ * the next IDR picture. */
+static void
+test_encode_rate_change (VADisplay dpy, VAProfile profile)
+{
+  static const int idr[] = { 30 };
+  EncCase c = { profile, VA_RC_CBR, 640, 360, 60, 200000, 100, NULL, 0, idr,
+    1, 0, 0, 30, 1000000
+  };
+  EncResult r;
+  size_t first = 0, second = 0;
+
+  encode (dpy, &c, &r, NULL);
+  for (int i = 0; i < 60; i++)
+    *(i < 30 ? &first : &second) += r.frame_size[i];
+  printf ("  %s 200 -> 1000 kbit/s: %.0f then %.0f kbit/s\n",
+      is_hevc (profile) ? "HEVC" : "H.264", first * 8.0 / 1000,
+      second * 8.0 / 1000);
+  CHECK (second > first * 2.5, "%s rate change: %zu then %zu bytes",
+      is_hevc (profile) ? "HEVC" : "H.264", first, second);
+  enc_result_clear (&r, c.frames);
+}
+
 static void
 test_encode_overflow_and_errors (VADisplay dpy)
 {
@@ -1183,7 +1211,59 @@ test_encode (VADisplay dpy)
   test_encode_rate (dpy, VAProfileH264High, VA_RC_VBR, 50);
   test_encode_rate (dpy, VAProfileHEVCMain, VA_RC_CBR, 100);
   test_encode_rate (dpy, VAProfileHEVCMain, VA_RC_VBR, 50);
+  test_encode_rate_change (dpy, VAProfileH264High);
+  test_encode_rate_change (dpy, VAProfileHEVCMain);
   test_encode_overflow_and_errors (dpy);
+}
+
+/* The entry points of a display chip the model does not have, and the
+ * second forms of sync. */
+static void
+test_other_entry_points (VADisplay dpy)
+{
+  VAImageFormat fmts[4];
+  unsigned flags[4], n = 4;
+  int nd = 4;
+  VADisplayAttribute attr[4];
+  VASubpictureID sub;
+  VASurfaceID s;
+  VAConfigID cfg;
+  VAContextID ctx;
+  VABufferID coded, param;
+  VADRMPRIMESurfaceDescriptor desc;
+  void *info;
+  unsigned char palette[16] = { 0 };
+
+  OK (vaQuerySubpictureFormats (dpy, fmts, flags, &n));
+  CHECK (n == 0, "%u subpicture formats", n);
+  OK (vaQueryDisplayAttributes (dpy, attr, &nd));
+  CHECK (nd == 0, "%d display attributes", nd);
+  CHECK_ST (vaGetDisplayAttributes (dpy, attr, 1),
+      VA_STATUS_ERROR_UNIMPLEMENTED);
+  OK (vaCreateSurfaces (dpy, VA_RT_FORMAT_YUV420, 64, 64, &s, 1, NULL, 0));
+  CHECK_ST (vaCreateSubpicture (dpy, 1, &sub), VA_STATUS_ERROR_UNIMPLEMENTED);
+  CHECK_ST (vaSetImagePalette (dpy, 1, palette), VA_STATUS_ERROR_UNIMPLEMENTED);
+  CHECK_ST (vaQuerySurfaceError (dpy, s, VA_STATUS_ERROR_DECODING_ERROR,
+          &info), VA_STATUS_ERROR_UNIMPLEMENTED);
+  CHECK_ST (vaExportSurfaceHandle (dpy, s,
+          VA_SURFACE_ATTRIB_MEM_TYPE_DRM_PRIME_2, 0, &desc),
+      VA_STATUS_ERROR_UNIMPLEMENTED);
+  OK (vaSyncSurface2 (dpy, s, 1000000));
+  CHECK_ST (vaSyncSurface2 (dpy, 99, 1000000), VA_STATUS_ERROR_INVALID_SURFACE);
+
+  OK (vaCreateConfig (dpy, VAProfileH264Main, VAEntrypointEncSlice, NULL, 0,
+          &cfg));
+  OK (vaCreateContext (dpy, cfg, 64, 64, 0, &s, 1, &ctx));
+  OK (vaCreateBuffer (dpy, ctx, VAEncCodedBufferType, 4096, 1, NULL, &coded));
+  OK (vaCreateBuffer (dpy, ctx, VAEncMiscParameterBufferType, 64, 1, NULL,
+          &param));
+  OK (vaSyncBuffer (dpy, coded, 1000000));
+  CHECK_ST (vaSyncBuffer (dpy, param, 1000000), VA_STATUS_ERROR_UNIMPLEMENTED);
+  OK (vaDestroyBuffer (dpy, coded));
+  OK (vaDestroyBuffer (dpy, param));
+  OK (vaDestroyContext (dpy, ctx));
+  OK (vaDestroyConfig (dpy, cfg));
+  OK (vaDestroySurfaces (dpy, &s, 1));
 }
 
 /* --- Strict mode --------------------------------------------------------- */
@@ -1288,6 +1368,7 @@ main (int argc, char **argv)
   test_vpp_matches_hdrscale (dpy, "lenient");
   test_vpp_errors (dpy);
   test_encode (dpy);
+  test_other_entry_points (dpy);
   vaTerminate (dpy);
   test_strict_layout_and_deferral ();
   test_strict_faults ();
