@@ -10,6 +10,9 @@ runs the real ffmpeg on frames of a real clip (../shared/media):
 - scale_vaapi in its three modes equals esthdrscale with the driver's
   mapping (default: bicubic, fast: bilinear, hq: lanczos of 3 taps), bit
   for bit;
+- in strict mode (odd layouts, completion at sync) scale_vaapi and
+  h264_vaapi give the same bytes; an injected vaEndPicture or sync failure
+  ends ffmpeg with its error message, not a crash or a hang;
 - tonemap_vaapi (HDR10 P010 -> SDR NV12 BT.709) equals esthdrscale on the
   same frames with the same source peak (the clip's MaxCLL, which
   tonemap_vaapi passes in its HDR10 metadata), bit for bit;
@@ -65,21 +68,26 @@ def plain_env():
     return env
 
 
-def run(cmd, env=None):
+def run(cmd, env=None, check=True):
     p = subprocess.run(cmd, env=env or client_env(), stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                        universal_newlines=True, errors='replace',
                        timeout=300)
-    if p.returncode != 0:
+    if check and p.returncode != 0:
         raise AssertionError('%s failed (%d):\n%s' % (
             ' '.join(cmd), p.returncode, p.stdout[-3000:]))
-    return p.stdout
+    return p.stdout if check else p
 
 
-def ffmpeg(*args):
+def ffmpeg(*args, strict=None, check=True):
+    """ffmpeg on the driver; strict sets ESTUARY_VCHIP_STRICT."""
+    env = client_env()
+    if strict:
+        env['ESTUARY_VCHIP_STRICT'] = strict
     return run(['ffmpeg', '-hide_banner', '-nostdin', '-y', '-v', 'error',
                 '-init_hw_device', 'vaapi=va:' + NODE,
-                '-filter_hw_device', 'va'] + list(args))
+                '-filter_hw_device', 'va'] + list(args), env=env,
+               check=check)
 
 
 def read(path):
@@ -120,7 +128,7 @@ class FFmpegOnDriver(unittest.TestCase):
                  '-f', 'rawvideo', path], env=plain_env())
 
     def encode(self, codec, extra, name, src=None, pix_fmt='nv12',
-               filters=''):
+               filters='', strict=None):
         out = os.path.join(TMP, name + ('.h264' if codec == 'h264_vaapi'
                                         else '.hevc'))
         vf = 'format=%s,hwupload' % pix_fmt
@@ -128,7 +136,7 @@ class FFmpegOnDriver(unittest.TestCase):
             vf = filters + ',' + vf
         ffmpeg('-f', 'rawvideo', '-pix_fmt', pix_fmt, '-s', '%dx%d' % (W, H),
                '-r', str(FPS), '-i', src or self.nv12, '-vf', vf,
-               '-c:v', codec, *extra, out)
+               '-c:v', codec, *extra, out, strict=strict)
         return out
 
     def check_stream(self, stream, min_psnr, src=None, ten=False):
@@ -244,6 +252,39 @@ class FFmpegOnDriver(unittest.TestCase):
             print('scale_vaapi mode=%s vs esthdrscale %s: %d bytes differ' %
                   (mode, method, diff))
             self.assertEqual(diff, 0, mode)
+
+    def test_strict_layout_and_deferral_change_nothing(self):
+        # FFmpeg reads pitches and offsets and syncs before it reads: the
+        # strict chip's odd layouts and late completion give the same bytes
+        for strict in (None, '1'):
+            ffmpeg('-f', 'rawvideo', '-pix_fmt', 'nv12', '-s', '%dx%d' % (W, H),
+                   '-i', self.nv12, '-frames:v', '3', '-vf',
+                   'hwupload,scale_vaapi=w=1280:h=720,hwdownload,format=nv12',
+                   '-f', 'rawvideo',
+                   os.path.join(TMP, 'strict-%s.yuv' % strict), strict=strict)
+        self.assertEqual(read(os.path.join(TMP, 'strict-None.yuv')),
+                         read(os.path.join(TMP, 'strict-1.yuv')))
+        a = self.encode('h264_vaapi', ['-rc_mode', 'CQP', '-qp', '28'],
+                        'lenient')
+        b = self.encode('h264_vaapi', ['-rc_mode', 'CQP', '-qp', '28'],
+                        'strict', strict='1')
+        self.assertEqual(read(a), read(b))
+
+    def test_injected_faults_end_ffmpeg_with_an_error(self):
+        for strict, message in (('fail-end=5', 'end picture'),
+                                ('fail-sync=5', 'sync')):
+            p = ffmpeg('-f', 'rawvideo', '-pix_fmt', 'nv12',
+                       '-s', '%dx%d' % (W, H), '-r', str(FPS),
+                       '-i', self.nv12, '-vf', 'format=nv12,hwupload',
+                       '-c:v', 'h264_vaapi', '-qp', '28',
+                       os.path.join(TMP, 'fault.h264'), strict=strict,
+                       check=False)
+            print('%s: ffmpeg exits %d: %s' % (
+                strict, p.returncode, p.stdout.strip().splitlines()[0]))
+            self.assertNotEqual(p.returncode, 0, strict)
+            self.assertLess(p.returncode, 128, '%s: killed by a signal' %
+                            strict)
+            self.assertIn(message, p.stdout.lower(), strict)
 
     def test_tonemap_vaapi_equals_esthdrscale(self):
         n = 2

@@ -19,7 +19,9 @@ gst-launch-1.0 (FFmpeg's clients are in ffmpeg-clients.py):
   display metadata in the caps: GStreamer 1.22 tone maps only when format
   and colorimetry stay the same) equals esthdrscale's PQ to PQ mapping;
 - vah264enc and vah265enc in CQP, CBR and VBR encode 30 frames that
-  avdec_h264 and avdec_h265 decode to all 30, at PSNR > 35 dB.
+  avdec_h264 and avdec_h265 decode to all 30, at PSNR > 35 dB;
+- on the strict chip (odd layouts, completion at sync) vapostproc gives the
+  same pictures, and an injected vaEndPicture failure costs one frame.
 
 Skips (77) without GStreamer's va plugin or without the driver. Once the
 driver is there, a client that cannot open it fails the test.
@@ -225,6 +227,35 @@ class VaClients(unittest.TestCase):
                     (src, est, out),
                     'NV12', 1280, 720, N_VPP,
                     'NV12 640x360 -> 1280x720, scale-method=%s' % method)
+
+    def test_strict_chip_same_pictures_and_dropped_frame(self):
+        # vapostproc honours the strict chip's odd pitches and offsets and
+        # syncs before it reads
+        self.require('vapostproc')
+        src = source('smpte.nv12', 'NV12', W, H, N_VPP, 'bt709')
+        out = 'video/x-raw,format=NV12,width=1280,height=720'
+        env = client_env()
+        env['ESTUARY_VCHIP_STRICT'] = '1'
+        va_out = os.path.join(TMP, 'strict.raw')
+        ref_out = os.path.join(TMP, 'strict-ref.raw')
+        launch('%s ! vapostproc ! %s ! filesink location=%s' %
+               (src, out, va_out), env=env)
+        launch('%s ! esthdrscale method=bicubic ! %s ! filesink location=%s' %
+               (src, out, ref_out))
+        self.assertEqual(read(va_out), read(ref_out), 'strict layout')
+        # GStreamer 1.22's vapostproc logs a failed vaEndPicture and drops
+        # that frame: 3 frames in, 2 out, and the pipeline carries on
+        env['ESTUARY_VCHIP_STRICT'] = 'fail-end=2'
+        env['GST_DEBUG'] = 'vafilter:1'
+        p = run(['gst-launch-1.0', '-v'] +
+                ('%s ! vapostproc ! %s ! fakesink silent=false' %
+                 (src, out)).split(), env=env, check=False)
+        frames = len(re.findall(r'chain\s+\*+ \(fakesink', p.stdout))
+        print('fail-end=2: gst-launch-1.0 exits %d, %d of %d frames out' %
+              (p.returncode, frames, N_VPP))
+        self.assertEqual(p.returncode, 0, p.stdout[-3000:])
+        self.assertIn('vaEndPicture: operation failed', p.stdout)
+        self.assertEqual(frames, N_VPP - 1)
 
     def test_format_conversions(self):
         self.require('vapostproc')
