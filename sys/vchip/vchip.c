@@ -749,6 +749,9 @@ end_picture (VADriverContextP ctx, VAContextID context)
     coded->segment.size = 0;
     coded->segment.status = 0;
   }
+  /* A surface waits for one picture: another context's goes first. */
+  if (target->pending && target->pending != c)
+    est_vchip_flush (d, target->pending);
   c->pending = 1;
   target->pending = c;
   if (!d->strict.defer)

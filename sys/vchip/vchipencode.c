@@ -374,7 +374,8 @@ est_vchip_encoder_coded_buffer (EstVchipEncoder * e)
   return e->hevc ? e->pic.hevc.coded_buf : e->pic.h264.coded_buf;
 }
 
-/* The coded size the sequence asks for, before clipping to the input. */
+/* The coded size the sequence asks for, before clipping to the input; 0
+ * when the cropping leaves nothing. */
 static void
 sequence_size (const EstVchipEncoder * e, int *w, int *h)
 {
@@ -384,13 +385,16 @@ sequence_size (const EstVchipEncoder * e, int *w, int *h)
     return;
   }
   const VAEncSequenceParameterBufferH264 *s = &e->seq.h264;
-  *w = s->picture_width_in_mbs * 16;
-  *h = s->picture_height_in_mbs * 16;
+  int64_t cw = s->picture_width_in_mbs * 16, ch = s->picture_height_in_mbs * 16;
   if (s->frame_cropping_flag) {
     /* 4:2:0 frames: crop units of two samples */
-    *w -= 2 * (int) (s->frame_crop_left_offset + s->frame_crop_right_offset);
-    *h -= 2 * (int) (s->frame_crop_top_offset + s->frame_crop_bottom_offset);
+    cw -= 2 * ((int64_t) s->frame_crop_left_offset +
+        s->frame_crop_right_offset);
+    ch -= 2 * ((int64_t) s->frame_crop_top_offset +
+        s->frame_crop_bottom_offset);
   }
+  *w = cw > 0 ? (int) cw : 0;
+  *h = ch > 0 ? (int) ch : 0;
 }
 
 static int
@@ -767,6 +771,10 @@ est_vchip_encoder_run (EstVchipEncoder * e, const EstVchipSurface * input,
   int w, h;
   VAStatus st = VA_STATUS_ERROR_UNSUPPORTED_PROFILE;
 
+  /* again: in strict mode the input may have changed since vaEndPicture */
+  if ((st = est_vchip_encoder_check (e, input)) != VA_STATUS_SUCCESS)
+    return st;
+  st = VA_STATUS_ERROR_UNSUPPORTED_PROFILE;
   sequence_size (e, &w, &h);
   if (e->hevc) {
     w = w < input->width ? w : input->width;

@@ -489,12 +489,16 @@ copy_rect (const EstVchipFormat * f, const uint8_t * src,
   }
 }
 
-/* Whether the rectangle lies inside a picture of width x height. */
+/* Whether the rectangle lies inside a picture of width x height and
+ * starts on a whole chroma sample of f (so that its chroma rows and
+ * columns are those of its luma, rounded up). */
 static int
-rect_inside (int x, int y, unsigned w, unsigned h, int width, int height)
+rect_inside (const EstVchipFormat * f, int x, int y, unsigned w, unsigned h,
+    int width, int height)
 {
   return x >= 0 && y >= 0 && w >= 1 && h >= 1 &&
-      (long) x + (long) w <= width && (long) y + (long) h <= height;
+      (long) x + (long) w <= width && (long) y + (long) h <= height &&
+      x % (1 << f->shift_x) == 0 && y % (1 << f->shift_y) == 0;
 }
 
 static VAStatus
@@ -523,7 +527,7 @@ est_vchip_get_image (EstVchip * d, VASurfaceID surface, int x, int y,
     return VA_STATUS_ERROR_INVALID_IMAGE;
   if (im->image.format.fourcc != s->format->fourcc)
     return VA_STATUS_ERROR_INVALID_IMAGE_FORMAT;
-  if (!rect_inside (x, y, width, height, s->width, s->height) ||
+  if (!rect_inside (s->format, x, y, width, height, s->width, s->height) ||
       width > im->image.width || height > im->image.height)
     return VA_STATUS_ERROR_INVALID_PARAMETER;
   if ((st = image_data (d, im, &data)) != VA_STATUS_SUCCESS)
@@ -554,9 +558,9 @@ est_vchip_put_image (EstVchip * d, VASurfaceID surface, VAImageID image,
     return VA_STATUS_ERROR_INVALID_IMAGE_FORMAT;
   if (src_w != dst_w || src_h != dst_h)
     return VA_STATUS_ERROR_UNIMPLEMENTED;       /* no scaling on upload */
-  if (!rect_inside (src_x, src_y, src_w, src_h, im->image.width,
+  if (!rect_inside (s->format, src_x, src_y, src_w, src_h, im->image.width,
           im->image.height) ||
-      !rect_inside (dst_x, dst_y, dst_w, dst_h, s->width, s->height))
+      !rect_inside (s->format, dst_x, dst_y, dst_w, dst_h, s->width, s->height))
     return VA_STATUS_ERROR_INVALID_PARAMETER;
   if ((st = image_data (d, im, &data)) != VA_STATUS_SUCCESS)
     return st;

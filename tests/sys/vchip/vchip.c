@@ -337,6 +337,12 @@ test_surfaces_and_images (VADisplay dpy)
       VA_STATUS_ERROR_INVALID_PARAMETER);
   CHECK_ST (vaGetImage (dpy, s[1], 0, 10, 33, 17, im.image_id),
       VA_STATUS_ERROR_INVALID_PARAMETER);
+  /* rectangles start on whole chroma samples (an odd row once overran
+   * the chroma plane) */
+  CHECK_ST (vaGetImage (dpy, s[1], 0, 1, 16, 8, im.image_id),
+      VA_STATUS_ERROR_INVALID_PARAMETER);
+  CHECK_ST (vaPutImage (dpy, s[1], im.image_id, 1, 0, 16, 8, 0, 0, 16, 8),
+      VA_STATUS_ERROR_INVALID_PARAMETER);
   Picture b = download (dpy, s[1]);
   long diff = 0;
   for (int y = 0; y < 8; y++)
@@ -1180,8 +1186,20 @@ test_encode_overflow_and_errors (VADisplay dpy)
   CHECK_ST (vaRenderPicture (dpy, ctx, &roi_buf, 1),
       VA_STATUS_ERROR_INVALID_PARAMETER);
   OK (vaDestroyBuffer (dpy, roi_buf));
-  /* a 10-bit input for an 8-bit profile, then a missing coded buffer */
+  /* cropping that leaves nothing (or overflows) */
+  VAEncSequenceParameterBufferH264 crop = {.picture_width_in_mbs = 20,
+    .picture_height_in_mbs = 12,.frame_cropping_flag = 1,
+    .frame_crop_left_offset = 0x40000000
+  };
+  OK (vaCreateBuffer (dpy, ctx, VAEncSequenceParameterBufferType,
+          sizeof (crop), 1, &crop, &seq_buf));
   c.coded_size = 0;
+  OK (vaBeginPicture (dpy, ctx, s));
+  render_params (dpy, ctx, &c, 0, s, coded, 1);
+  OK (vaRenderPicture (dpy, ctx, &seq_buf, 1));
+  CHECK_ST (vaEndPicture (dpy, ctx), VA_STATUS_ERROR_INVALID_PARAMETER);
+  OK (vaDestroyBuffer (dpy, seq_buf));
+  /* a 10-bit input for an 8-bit profile, then a missing coded buffer */
   OK (vaBeginPicture (dpy, ctx, p010));
   render_params (dpy, ctx, &c, 0, s, coded, 1);
   CHECK_ST (vaEndPicture (dpy, ctx), VA_STATUS_ERROR_INVALID_SURFACE);
@@ -1311,6 +1329,50 @@ test_strict_layout_and_deferral (void)
   OK (vaDestroyContext (dpy, ctx));
   OK (vaDestroySurfaces (dpy, s, 2));
   OK (vaDestroyConfig (dpy, cfg));
+
+  /* one surface, pictures pending from two contexts: the first runs when
+   * the second is submitted, so destroying the surface leaves nothing
+   * behind */
+  {
+    EncCase ec = { VAProfileH264Main, VA_RC_CQP, 64, 48, 1, 0, 0, NULL, 0,
+      NULL, 0, 0, 0, 0, 0
+    };
+    VAConfigID ecfg, vcfg;
+    VAContextID ectx, vctx;
+    VASurfaceID e[2];
+    VABufferID ecoded, vbuf;
+    VACodedBufferSegment *seg;
+    OK (vaCreateConfig (dpy, VAProfileH264Main, VAEntrypointEncSlice, NULL, 0,
+            &ecfg));
+    OK (vaCreateConfig (dpy, VAProfileNone, VAEntrypointVideoProc, NULL, 0,
+            &vcfg));
+    OK (vaCreateSurfaces (dpy, VA_RT_FORMAT_YUV420, 64, 48, e, 2, NULL, 0));
+    OK (vaCreateContext (dpy, ecfg, 64, 48, 0, e, 2, &ectx));
+    OK (vaCreateContext (dpy, vcfg, 64, 48, 0, e, 2, &vctx));
+    OK (vaCreateBuffer (dpy, ectx, VAEncCodedBufferType, 100000, 1, NULL,
+            &ecoded));
+    OK (vaBeginPicture (dpy, ectx, e[0]));
+    render_params (dpy, ectx, &ec, 0, e[1], ecoded, 1);
+    OK (vaEndPicture (dpy, ectx));
+    memset (&pp, 0, sizeof (pp));
+    pp.surface = e[1];
+    OK (vaCreateBuffer (dpy, vctx, VAProcPipelineParameterBufferType,
+            sizeof (pp), 1, &pp, &vbuf));
+    OK (vaBeginPicture (dpy, vctx, e[0]));
+    OK (vaRenderPicture (dpy, vctx, &vbuf, 1));
+    OK (vaEndPicture (dpy, vctx));
+    OK (vaDestroyBuffer (dpy, vbuf));
+    OK (vaDestroyContext (dpy, vctx));
+    OK (vaDestroySurfaces (dpy, e, 1));
+    OK (vaMapBuffer (dpy, ecoded, (void **) &seg));
+    CHECK (seg->size > 0, "the first context's encode ran");
+    OK (vaUnmapBuffer (dpy, ecoded));
+    OK (vaDestroyBuffer (dpy, ecoded));
+    OK (vaDestroyContext (dpy, ectx));
+    OK (vaDestroySurfaces (dpy, e + 1, 1));
+    OK (vaDestroyConfig (dpy, ecfg));
+    OK (vaDestroyConfig (dpy, vcfg));
+  }
 
   /* encode completes when its coded buffer is mapped */
   test_encode_cqp (dpy, VAProfileH264High, 100, "H.264 High CQP (strict)", "1");
