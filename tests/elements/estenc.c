@@ -206,7 +206,13 @@ GST_START_TEST (test_force_key_unit_gives_key_frame)
     }
   }
   fail_unless (found, "no key frame after the upstream event");
-  fail_unless (found_second, "no key frame after the downstream event");
+  /* GstVideoEncoder answers a request without a running time with the
+   * next key frame it outputs. An encoder that holds frames (SVT-AV1) may
+   * output frame 7's key frame only after the downstream request came,
+   * which then counts as answered: seen under load, never for x264 and
+   * x265, which hold none here. */
+  if (c->zerolatency_delay == 0)
+    fail_unless (found_second, "no key frame after the downstream event");
   g_list_free_full (out, (GDestroyNotify) gst_buffer_unref);
   gst_harness_teardown (h);
 }
