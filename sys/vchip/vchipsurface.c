@@ -150,39 +150,25 @@ surface_init (EstVchipSurface * s, const EstVchipFormat * f, int width,
   s->size = est_vchip_layout (f, width, height, odd, s->pitch, s->offset);
   if (posix_memalign ((void **) &s->mem, 64, s->size + lead))
     return VA_STATUS_ERROR_ALLOCATION_FAILED;
-  /* Black in limited range (and 0 for RGB), so an unwritten surface is a
-   * picture, not garbage. */
+  /* Black, so that an unwritten surface is a picture, not garbage:
+   * limited-range Y'CbCr black, or zero R'G'B'. */
   s->base = s->mem + lead;
   memset (s->base, 0, s->size);
-  if (!f->rgb) {
-    EstVideoImage img;
-    est_vchip_video_image (f, s->base, s->pitch, s->offset, &img);
-    for (int y = 0; y < height; y++) {
-      for (int x = 0; x < width; x++) {
-        if (f->video == EST_VIDEO_YUY2) {
-          uint8_t *q = img.data[0] + y * img.stride[0] + (x >> 1) * 4;
-          q[(x & 1) * 2] = 16;
-          q[1] = q[3] = 128;
-        } else if (f->bytes == 2) {
-          ((uint16_t *) (img.data[0] + y * img.stride[0]))[x] = 64 << 6;
-        } else {
-          img.data[0][y * img.stride[0] + x] = 16;
-        }
-      }
-    }
-    for (int p = 1; p < f->n_planes; p++) {
-      int rows = (height + (1 << f->shift_y) - 1) >> f->shift_y;
-      int gs, gb, sy;
-      est_vchip_plane_geometry (f, p, &gs, &gb, &sy);
-      int bytes = (width + gs - 1) / gs * gb;
-      for (int y = 0; y < rows; y++) {
-        uint8_t *row = img.data[p] + y * img.stride[p];
-        if (f->bytes == 2)
-          for (int i = 0; i < bytes / 2; i++)
-            ((uint16_t *) row)[i] = 512 << 6;
-        else
-          memset (row, 128, bytes);
-      }
+  for (int p = 0; p < f->n_planes && !f->rgb; p++) {
+    static const uint8_t yuy2[4] = { 16, 128, 16, 128 };
+    /* 16-bit samples are little-endian codes << 6: 64 and 512 */
+    uint8_t luma[2] = { f->bytes == 2 ? 0x00 : 16, 0x10 };
+    uint8_t chroma[2] = { f->bytes == 2 ? 0x00 : 128, 0x80 };
+    const uint8_t *pat = f->video == EST_VIDEO_YUY2 ? yuy2 : p ? chroma : luma;
+    int period = f->video == EST_VIDEO_YUY2 ? 4 : f->bytes;
+    int gs, gb, sy;
+    est_vchip_plane_geometry (f, p, &gs, &gb, &sy);
+    int bytes = (width + gs - 1) / gs * gb;
+    int rows = (height + (1 << sy) - 1) >> sy;
+    for (int y = 0; y < rows; y++) {
+      uint8_t *row = s->base + s->offset[p] + (size_t) y * s->pitch[p];
+      for (int i = 0; i < bytes; i++)
+        row[i] = pat[i % period];
     }
   }
   s->status = VA_STATUS_SUCCESS;
