@@ -613,7 +613,7 @@ est_vchip_flush (EstVchip * d, EstVchipContext * c)
     return VA_STATUS_SUCCESS;
   /* whatever happens, nothing points at this picture any more */
   c->pending = 0;
-  target = EST_VCHIP_SURFACE_OF (d, c->pending_target);
+  target = est_vchip_surface (d, c->pending_target);
   if (target)
     target->pending = NULL;
   if (c->config.entrypoint == VAEntrypointEncSlice &&
@@ -717,7 +717,7 @@ end_picture (VADriverContextP ctx, VAContextID context)
     goto out;
   }
   c->in_picture = 0;
-  target = EST_VCHIP_SURFACE_OF (d, c->target);
+  target = est_vchip_surface (d, c->target);
   if (!target) {
     st = VA_STATUS_ERROR_INVALID_SURFACE;
     goto out;
@@ -764,7 +764,7 @@ out:
 static VAStatus
 sync_surface_locked (EstVchip * d, VASurfaceID id)
 {
-  EstVchipSurface *s = EST_VCHIP_SURFACE_OF (d, id);
+  EstVchipSurface *s = est_vchip_surface (d, id);
 
   if (!s)
     return VA_STATUS_ERROR_INVALID_SURFACE;
@@ -826,7 +826,7 @@ query_surface_status (VADriverContextP ctx, VASurfaceID id,
   if (!status)
     return VA_STATUS_ERROR_INVALID_PARAMETER;
   pthread_mutex_lock (&d->lock);
-  s = EST_VCHIP_SURFACE_OF (d, id);
+  s = est_vchip_surface (d, id);
   if (!s)
     st = VA_STATUS_ERROR_INVALID_SURFACE;
   else

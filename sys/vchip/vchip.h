@@ -175,9 +175,13 @@ EstVchipObject *est_vchip_lookup (EstVchip * d, EstVchipKind kind,
     VAGenericID id);
 void est_vchip_remove (EstVchip * d, EstVchipKind kind, VAGenericID id);
 
-#define EST_VCHIP_SURFACE_OF(d, id) \
-  (est_vchip_lookup ((d), EST_VCHIP_SURFACE, (id)) ? \
-   &est_vchip_lookup ((d), EST_VCHIP_SURFACE, (id))->u.surface : NULL)
+/* The surface of id; NULL when id is not a live surface. */
+static inline EstVchipSurface *
+est_vchip_surface (EstVchip * d, VASurfaceID id)
+{
+  EstVchipObject *o = est_vchip_lookup (d, EST_VCHIP_SURFACE, id);
+  return o ? &o->u.surface : NULL;
+}
 
 /* Runs the work a context has pending (strict mode), if any. */
 VAStatus est_vchip_flush (EstVchip * d, EstVchipContext * c);

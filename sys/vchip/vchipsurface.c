@@ -239,14 +239,14 @@ est_vchip_destroy_surfaces (EstVchip * d, VASurfaceID * surfaces, int n)
     return VA_STATUS_ERROR_INVALID_PARAMETER;
   /* all or nothing */
   for (int i = 0; i < n; i++) {
-    EstVchipSurface *s = EST_VCHIP_SURFACE_OF (d, surfaces[i]);
+    EstVchipSurface *s = est_vchip_surface (d, surfaces[i]);
     if (!s)
       return VA_STATUS_ERROR_INVALID_SURFACE;
     if (s->derived)
       return VA_STATUS_ERROR_SURFACE_BUSY;
   }
   for (int i = 0; i < n; i++) {
-    EstVchipSurface *s = EST_VCHIP_SURFACE_OF (d, surfaces[i]);
+    EstVchipSurface *s = est_vchip_surface (d, surfaces[i]);
     if (!s)                     /* listed twice */
       continue;
     if (s->pending)
@@ -415,7 +415,7 @@ est_vchip_create_image (EstVchip * d, VAImageFormat * format, int width,
 VAStatus
 est_vchip_derive_image (EstVchip * d, VASurfaceID surface, VAImage * image)
 {
-  EstVchipSurface *s = EST_VCHIP_SURFACE_OF (d, surface);
+  EstVchipSurface *s = est_vchip_surface (d, surface);
   VAStatus st;
 
   if (!image)
@@ -445,7 +445,7 @@ est_vchip_destroy_image (EstVchip * d, VAImageID id)
     free (bo->u.buffer.data);
   est_vchip_remove (d, EST_VCHIP_BUFFER, im->image.buf);
   if (im->derived_from != VA_INVALID_ID) {
-    EstVchipSurface *s = EST_VCHIP_SURFACE_OF (d, im->derived_from);
+    EstVchipSurface *s = est_vchip_surface (d, im->derived_from);
     if (s && s->derived > 0)
       s->derived--;
   }
@@ -502,7 +502,7 @@ VAStatus
 est_vchip_get_image (EstVchip * d, VASurfaceID surface, int x, int y,
     unsigned width, unsigned height, VAImageID image)
 {
-  EstVchipSurface *s = EST_VCHIP_SURFACE_OF (d, surface);
+  EstVchipSurface *s = est_vchip_surface (d, surface);
   EstVchipImage *im = image_of (d, image);
   uint8_t *data;
   VAStatus st;
@@ -531,7 +531,7 @@ est_vchip_put_image (EstVchip * d, VASurfaceID surface, VAImageID image,
     int src_x, int src_y, unsigned src_w, unsigned src_h, int dst_x,
     int dst_y, unsigned dst_w, unsigned dst_h)
 {
-  EstVchipSurface *s = EST_VCHIP_SURFACE_OF (d, surface);
+  EstVchipSurface *s = est_vchip_surface (d, surface);
   EstVchipImage *im = image_of (d, image);
   uint8_t *data;
   VAStatus st;

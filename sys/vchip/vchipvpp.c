@@ -373,7 +373,7 @@ VAStatus
 est_vchip_vpp_run (EstVchip * d, EstVchipContext * c, EstVchipSurface * target)
 {
   EstVchipVppJob *job = &c->vpp_job;
-  EstVchipSurface *src = EST_VCHIP_SURFACE_OF (d, job->pipeline.surface);
+  EstVchipSurface *src = est_vchip_surface (d, job->pipeline.surface);
   VARectangle in_r = { 0, 0, 0, 0 }, out_r = { 0, 0, 0, 0 };
   EstVideoImage in_img, out_img;
   VppKey key;
