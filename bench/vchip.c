@@ -86,6 +86,9 @@
 
 #define MAX_REPEATS 64
 
+static void die (const char *fmt, ...)
+    __attribute__((format (printf, 1, 2), noreturn));
+
 static void
 die (const char *fmt, ...)
 {
@@ -1095,7 +1098,7 @@ driver_close (Driver * v, int n)
 static int
 bench_enc (Options * o)
 {
-  int hevc;
+  int hevc = 0;
   Raw raw;
   Driver v;
   Direct d;
