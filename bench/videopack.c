@@ -4,7 +4,8 @@
 /* Times the packing kernels (common/videopack.h) of every ISA level the CPU
  * has against the C reference, in the same run, single-threaded: one 8K
  * 10-bit plane (7680 x 4320, the 4K to 8K output) and one 1080p 8-bit
- * plane, each packed row by row from a ring of 64 Q14 rows into a frame
+ * plane, and the interleaved chroma planes of P010 and NV12 at those
+ * sizes, each packed row by row from a ring of 64 Q14 rows into a frame
  * that does not fit the caches, as esthdrscale writes its output. Prints
  * ns per sample, the best of 5 runs, levels interleaved, as a Markdown
  * table; writes it to argv[1] too when given. */
@@ -33,6 +34,7 @@ typedef struct
 {
   const char *name;
   int w, h, depth;
+  int uv;                       /* w / 2 Cb and Cr samples a row, interleaved */
 } Case;
 
 static double
@@ -44,7 +46,12 @@ time_plane (const EstVideoPackDSP * dsp, const Case * c, const int16_t * ring,
 
   for (int y = 0; y < c->h; y++) {
     const int16_t *src = ring + (size_t) (y % RING) * c->w;
-    if (c->depth > 8)
+    if (c->uv && c->depth > 8)
+      dsp->pack16_uv ((uint16_t *) (frame + y * stride), src, src + c->w / 2,
+          c->w / 2, dith, 14 - c->depth, (1 << c->depth) - 1, 6);
+    else if (c->uv)
+      dsp->pack8_uv (frame + y * stride, src, src + c->w / 2, c->w / 2, dith);
+    else if (c->depth > 8)
       dsp->pack16 ((uint16_t *) (frame + y * stride), src, c->w, dith,
           14 - c->depth, (1 << c->depth) - 1, 0);
     else
@@ -57,8 +64,10 @@ int
 main (int argc, char **argv)
 {
   static const Case cases[] = {
-    {"8K 10-bit plane (7680x4320)", 7680, 4320, 10},
-    {"1080p 8-bit plane (1920x1080)", 1920, 1080, 8},
+    {"8K 10-bit plane (7680x4320)", 7680, 4320, 10, 0},
+    {"1080p 8-bit plane (1920x1080)", 1920, 1080, 8, 0},
+    {"8K P010 chroma (3840x2160 pairs)", 7680, 2160, 10, 1},
+    {"1080p NV12 chroma (960x540 pairs)", 1920, 540, 8, 1},
   };
   static const struct
   {

@@ -197,10 +197,33 @@ est_video_pack16_c (uint16_t * dst, const int16_t * src, int n,
 }
 
 void
+est_video_pack16_uv_c (uint16_t * dst, const int16_t * u, const int16_t * v,
+    int n, const int16_t * dith, int shift, int max, int up)
+{
+  for (int i = 0; i < n; i++) {
+    dst[2 * i] = (uint16_t) (quantise (u[i], dith[i & 15], shift, max) << up);
+    dst[2 * i + 1] =
+        (uint16_t) (quantise (v[i], dith[i & 15], shift, max) << up);
+  }
+}
+
+void
+est_video_pack8_uv_c (uint8_t * dst, const int16_t * u, const int16_t * v,
+    int n, const int16_t * dith)
+{
+  for (int i = 0; i < n; i++) {
+    dst[2 * i] = (uint8_t) quantise (u[i], dith[i & 15], 6, 255);
+    dst[2 * i + 1] = (uint8_t) quantise (v[i], dith[i & 15], 6, 255);
+  }
+}
+
+void
 est_video_pack_dsp_init (EstVideoPackDSP * dsp, unsigned cpu_flags)
 {
   dsp->pack8 = est_video_pack8_c;
   dsp->pack16 = est_video_pack16_c;
+  dsp->pack8_uv = est_video_pack8_uv_c;
+  dsp->pack16_uv = est_video_pack16_uv_c;
 #ifdef EST_HAVE_X86_DSP
   est_video_pack_dsp_init_x86 (dsp, cpu_flags);
 #else
@@ -208,23 +231,13 @@ est_video_pack_dsp_init (EstVideoPackDSP * dsp, unsigned cpu_flags)
 #endif
 }
 
-/* Interleaved samples (NV12 chroma, YUY2, RGB): every step-th byte. */
+/* Interleaved 8-bit samples (YUY2, RGB): every step-th byte. */
 static void
 pack_row8_step (uint8_t * dst, const int16_t * src, int n,
     const int16_t * dith, int step)
 {
   for (int i = 0; i < n; i++)
     dst[step * i] = (uint8_t) quantise (src[i], dith[i & 15], 6, 255);
-}
-
-static void
-pack_row16_step2 (uint16_t * dst, const int16_t * src, int n,
-    const int16_t * dith, int depth, int msb)
-{
-  int shift = 14 - depth, max = (1 << depth) - 1, up = msb ? 16 - depth : 0;
-
-  for (int i = 0; i < n; i++)
-    dst[2 * i] = (uint16_t) (quantise (src[i], dith[i & 15], shift, max) << up);
 }
 
 static void
@@ -303,9 +316,8 @@ est_video_pack (const EstVideoPackDSP * dsp, EstVideoFormat f,
     if (!chroma)
       return;
     if (info->n_planes == 2) {
-      uint8_t *uv = img->data[1] + cy * img->stride[1];
-      pack_row8_step (uv, src[1], cw, cdith, 2);
-      pack_row8_step (uv + 1, src[2], cw, cdith, 2);
+      dsp->pack8_uv (img->data[1] + cy * img->stride[1], src[1], src[2], cw,
+          cdith);
     } else {
       for (int c = 1; c < 3; c++)
         dsp->pack8 (img->data[c] + cy * img->stride[c], src[c], cw, cdith);
@@ -321,9 +333,8 @@ est_video_pack (const EstVideoPackDSP * dsp, EstVideoFormat f,
   if (!chroma)
     return;
   if (info->n_planes == 2) {
-    uint16_t *uv = (uint16_t *) (img->data[1] + cy * img->stride[1]);
-    pack_row16_step2 (uv, src[1], cw, cdith, info->depth, msb);
-    pack_row16_step2 (uv + 1, src[2], cw, cdith, info->depth, msb);
+    dsp->pack16_uv ((uint16_t *) (img->data[1] + cy * img->stride[1]),
+        src[1], src[2], cw, cdith, shift, max, up);
   } else {
     for (int c = 1; c < 3; c++)
       dsp->pack16 ((uint16_t *) (img->data[c] + cy * img->stride[c]),

@@ -99,6 +99,13 @@ typedef struct EstVideoPackDSP
   /* The same to 8 bits: shift 6, max 255, up 0. */
   void (*pack8) (uint8_t * dst, const int16_t * src, int n,
       const int16_t * dith);
+  /* Two rows into one interleaved row (NV12 and P010 chroma): dst[2 i]
+   * from u[i] and dst[2 i + 1] from v[i], each as pack16 / pack8 would,
+   * with the dither of sample i, i < n. */
+  void (*pack16_uv) (uint16_t * dst, const int16_t * u, const int16_t * v,
+      int n, const int16_t * dith, int shift, int max, int up);
+  void (*pack8_uv) (uint8_t * dst, const int16_t * u, const int16_t * v,
+      int n, const int16_t * dith);
 } EstVideoPackDSP;
 
 void est_video_pack_dsp_init (EstVideoPackDSP * dsp, unsigned cpu_flags);
@@ -109,6 +116,11 @@ void est_video_pack16_c (uint16_t * dst, const int16_t * src, int n,
     const int16_t * dith, int shift, int max, int up);
 void est_video_pack8_c (uint8_t * dst, const int16_t * src, int n,
     const int16_t * dith);
+void est_video_pack16_uv_c (uint16_t * dst, const int16_t * u,
+    const int16_t * v, int n, const int16_t * dith, int shift, int max,
+    int up);
+void est_video_pack8_uv_c (uint8_t * dst, const int16_t * u,
+    const int16_t * v, int n, const int16_t * dith);
 void est_video_pack_dsp_init_x86 (EstVideoPackDSP * dsp, unsigned cpu_flags);
 
 /* Packs Q14 rows into row `y` (luma grid) of img, columns 0 .. width - 1

@@ -14,4 +14,6 @@ est_video_pack_dsp_init_x86 (EstVideoPackDSP * dsp, unsigned cpu_flags)
 
   dsp->pack16 = est_video_pack16_avx2;
   dsp->pack8 = est_video_pack8_avx2;
+  dsp->pack16_uv = est_video_pack16_uv_avx2;
+  dsp->pack8_uv = est_video_pack8_uv_avx2;
 }

@@ -10,5 +10,10 @@ void est_video_pack16_avx2 (uint16_t * dst, const int16_t * src, int n,
     const int16_t * dith, int shift, int max, int up);
 void est_video_pack8_avx2 (uint8_t * dst, const int16_t * src, int n,
     const int16_t * dith);
+void est_video_pack16_uv_avx2 (uint16_t * dst, const int16_t * u,
+    const int16_t * v, int n, const int16_t * dith, int shift, int max,
+    int up);
+void est_video_pack8_uv_avx2 (uint8_t * dst, const int16_t * u,
+    const int16_t * v, int n, const int16_t * dith);
 
 #endif

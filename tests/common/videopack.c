@@ -250,40 +250,59 @@ test_kernels (void)
 
   est_video_pack_dsp_init (&ref, 0);
   est_video_pack_dsp_init (&dsp, flags);
-  if (dsp.pack16 == ref.pack16 && dsp.pack8 == ref.pack8) {
+  if (dsp.pack16 == ref.pack16 && dsp.pack8 == ref.pack8 &&
+      dsp.pack16_uv == ref.pack16_uv && dsp.pack8_uv == ref.pack8_uv) {
     printf ("no SIMD packing on this CPU: references only\n");
     return;
   }
   int16_t *src = malloc (sizeof (int16_t) * 8192);
-  uint16_t *a = aligned_alloc (64, 2 * 8192 + 64);
-  uint16_t *b = aligned_alloc (64, 2 * 8192 + 64);
+  int16_t *src2 = malloc (sizeof (int16_t) * 8192);
+  /* room for an interleaved row of two 8192-sample rows of 16 bits */
+  size_t bytes = 4 * 8192 + 64;
+  uint16_t *a = aligned_alloc (64, bytes);
+  uint16_t *b = aligned_alloc (64, bytes);
   for (size_t k = 0; k < sizeof widths / sizeof widths[0]; k++) {
     for (int misalign = 0; misalign < 2; misalign++) {
       int n = widths[k];
-      for (int i = 0; i < n; i++)
+      for (int i = 0; i < n; i++) {
         src[i] = sample ();
+        src2[i] = sample ();
+      }
       for (int i = 0; i < 16; i++)
         dith[i] = (int16_t) (rnd () % 64);
       for (int depth = 10; depth <= 12; depth += 2) {
         for (int up = 0; up <= (depth == 10 ? 6 : 0); up += 6) {
           int shift = 14 - depth, max = (1 << depth) - 1;
-          memset (a, 0xa5, 2 * 8192 + 64);
-          memset (b, 0xa5, 2 * 8192 + 64);
+          memset (a, 0xa5, bytes);
+          memset (b, 0xa5, bytes);
           ref.pack16 (a + misalign, src, n, dith, shift, max, up);
           dsp.pack16 (b + misalign, src, n, dith, shift, max, up);
-          CHECK (memcmp (a, b, 2 * 8192 + 64) == 0, "pack16 width %d depth "
+          CHECK (memcmp (a, b, bytes) == 0, "pack16 width %d depth "
+              "%d up %d misaligned %d", n, depth, up, misalign);
+          memset (a, 0xa5, bytes);
+          memset (b, 0xa5, bytes);
+          ref.pack16_uv (a + misalign, src, src2, n, dith, shift, max, up);
+          dsp.pack16_uv (b + misalign, src, src2, n, dith, shift, max, up);
+          CHECK (memcmp (a, b, bytes) == 0, "pack16_uv width %d depth "
               "%d up %d misaligned %d", n, depth, up, misalign);
         }
       }
-      memset (a, 0xa5, 2 * 8192 + 64);
-      memset (b, 0xa5, 2 * 8192 + 64);
+      memset (a, 0xa5, bytes);
+      memset (b, 0xa5, bytes);
       ref.pack8 ((uint8_t *) a + misalign, src, n, dith);
       dsp.pack8 ((uint8_t *) b + misalign, src, n, dith);
-      CHECK (memcmp (a, b, 2 * 8192 + 64) == 0, "pack8 width %d misaligned "
+      CHECK (memcmp (a, b, bytes) == 0, "pack8 width %d misaligned "
+          "%d", n, misalign);
+      memset (a, 0xa5, bytes);
+      memset (b, 0xa5, bytes);
+      ref.pack8_uv ((uint8_t *) a + misalign, src, src2, n, dith);
+      dsp.pack8_uv ((uint8_t *) b + misalign, src, src2, n, dith);
+      CHECK (memcmp (a, b, bytes) == 0, "pack8_uv width %d misaligned "
           "%d", n, misalign);
     }
   }
   free (src);
+  free (src2);
   free (a);
   free (b);
 }
