@@ -194,10 +194,15 @@ def ffmpeg_row(args, sdr, tmp):
             times[k].append(run(c, env)[0])
     med = {k: statistics.median(v) for k, v in times.items()}
     n = frames * loops
-    return {'net': n / max(med['scale'] - med['bare'], 1e-6),
+
+    def fps(t):
+        # a difference of medians within the noise has no rate
+        return n / t if t > 0.02 * med['scale'] else float('nan')
+
+    return {'net': fps(med['scale'] - med['bare']),
             'raw': n / med['scale'],
-            'alone': n / max(med['scale'] - med['updown'], 1e-6),
-            'updown': n / max(med['updown'] - med['bare'], 1e-6)}, None
+            'alone': fps(med['scale'] - med['updown']),
+            'updown': fps(med['updown'] - med['bare'])}, None
 
 
 def main():
