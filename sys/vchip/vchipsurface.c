@@ -487,12 +487,21 @@ rect_inside (const EstVchipFormat * f, int x, int y, unsigned w, unsigned h,
       x % (1 << f->shift_x) == 0 && y % (1 << f->shift_y) == 0;
 }
 
+/* The surface and image a vaGetImage or vaPutImage names, which must
+ * share a format, and the image's pixels. */
 static VAStatus
-image_data (EstVchip * d, EstVchipImage * im, uint8_t ** data)
+surface_and_image (EstVchip * d, VASurfaceID surface, VAImageID image,
+    EstVchipSurface ** s, EstVchipImage ** im, uint8_t ** data)
 {
-  EstVchipObject *bo = est_vchip_lookup (d, EST_VCHIP_BUFFER, im->image.buf);
+  EstVchipObject *bo;
 
-  if (!bo)
+  if (!(*s = est_vchip_surface (d, surface)))
+    return VA_STATUS_ERROR_INVALID_SURFACE;
+  if (!(*im = image_of (d, image)))
+    return VA_STATUS_ERROR_INVALID_IMAGE;
+  if ((*im)->image.format.fourcc != (*s)->format->fourcc)
+    return VA_STATUS_ERROR_INVALID_IMAGE_FORMAT;
+  if (!(bo = est_vchip_lookup (d, EST_VCHIP_BUFFER, (*im)->image.buf)))
     return VA_STATUS_ERROR_INVALID_IMAGE;
   *data = bo->u.buffer.data;
   return VA_STATUS_SUCCESS;
@@ -502,22 +511,16 @@ VAStatus
 est_vchip_get_image (EstVchip * d, VASurfaceID surface, int x, int y,
     unsigned width, unsigned height, VAImageID image)
 {
-  EstVchipSurface *s = est_vchip_surface (d, surface);
-  EstVchipImage *im = image_of (d, image);
+  EstVchipSurface *s;
+  EstVchipImage *im;
   uint8_t *data;
-  VAStatus st;
+  VAStatus st = surface_and_image (d, surface, image, &s, &im, &data);
 
-  if (!s)
-    return VA_STATUS_ERROR_INVALID_SURFACE;
-  if (!im)
-    return VA_STATUS_ERROR_INVALID_IMAGE;
-  if (im->image.format.fourcc != s->format->fourcc)
-    return VA_STATUS_ERROR_INVALID_IMAGE_FORMAT;
+  if (st != VA_STATUS_SUCCESS)
+    return st;
   if (!rect_inside (s->format, x, y, width, height, s->width, s->height) ||
       width > im->image.width || height > im->image.height)
     return VA_STATUS_ERROR_INVALID_PARAMETER;
-  if ((st = image_data (d, im, &data)) != VA_STATUS_SUCCESS)
-    return st;
   if (s->pending)
     est_vchip_flush (d, s->pending);
   if (data != s->base)          /* a derived image is the surface itself */
@@ -531,25 +534,19 @@ est_vchip_put_image (EstVchip * d, VASurfaceID surface, VAImageID image,
     int src_x, int src_y, unsigned src_w, unsigned src_h, int dst_x,
     int dst_y, unsigned dst_w, unsigned dst_h)
 {
-  EstVchipSurface *s = est_vchip_surface (d, surface);
-  EstVchipImage *im = image_of (d, image);
+  EstVchipSurface *s;
+  EstVchipImage *im;
   uint8_t *data;
-  VAStatus st;
+  VAStatus st = surface_and_image (d, surface, image, &s, &im, &data);
 
-  if (!s)
-    return VA_STATUS_ERROR_INVALID_SURFACE;
-  if (!im)
-    return VA_STATUS_ERROR_INVALID_IMAGE;
-  if (im->image.format.fourcc != s->format->fourcc)
-    return VA_STATUS_ERROR_INVALID_IMAGE_FORMAT;
+  if (st != VA_STATUS_SUCCESS)
+    return st;
   if (src_w != dst_w || src_h != dst_h)
     return VA_STATUS_ERROR_UNIMPLEMENTED;       /* no scaling on upload */
   if (!rect_inside (s->format, src_x, src_y, src_w, src_h, im->image.width,
           im->image.height) ||
       !rect_inside (s->format, dst_x, dst_y, dst_w, dst_h, s->width, s->height))
     return VA_STATUS_ERROR_INVALID_PARAMETER;
-  if ((st = image_data (d, im, &data)) != VA_STATUS_SUCCESS)
-    return st;
   if (s->pending)
     est_vchip_flush (d, s->pending);
   if (data != s->base)
