@@ -37,6 +37,9 @@ import unittest
 
 import numpy as np
 
+import vaclients
+from vaclients import psnr, read
+
 SHIM = os.environ.get('ESTUARY_VASHIM', '')
 DRIVER_DIR = os.environ.get('ESTUARY_VCHIP_DIR', '')
 MEDIA = os.environ.get('ESTUARY_MEDIA_DIR', '')
@@ -50,14 +53,7 @@ TMP = NODE = REGISTRY = ''
 
 
 def client_env():
-    env = dict(os.environ)
-    env['LD_PRELOAD'] = ':'.join(
-        p for p in (os.environ.get('EST_PRELOAD', ''), SHIM) if p)
-    env['ESTUARY_VASHIM_NODE'] = NODE
-    env['LIBVA_DRIVERS_PATH'] = DRIVER_DIR
-    env['LIBVA_DRIVER_NAME'] = 'estuary'
-    env['GST_REGISTRY'] = REGISTRY
-    return env
+    return vaclients.client_env(NODE, REGISTRY)
 
 
 def plain_env():
@@ -69,13 +65,8 @@ def plain_env():
 
 
 def run(cmd, env=None, check=True):
-    p = subprocess.run(cmd, env=env or client_env(), stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                       universal_newlines=True, errors='replace',
-                       timeout=300)
-    if check and p.returncode != 0:
-        raise AssertionError('%s failed (%d):\n%s' % (
-            ' '.join(cmd), p.returncode, p.stdout[-3000:]))
+    """vaclients.run: its output with check, else the finished process."""
+    p = vaclients.run(cmd, env or client_env(), check)
     return p.stdout if check else p
 
 
@@ -90,22 +81,12 @@ def ffmpeg(*args, strict=None, check=True):
                check=check)
 
 
-def read(path):
-    with open(path, 'rb') as f:
-        return f.read()
-
-
 def luma(data, w, h, n, bytes_=1):
     """Frame n's luma of 4:2:0 raw video as a float array."""
     size = w * h * 3 // 2 * bytes_
     dt = np.uint16 if bytes_ == 2 else np.uint8
     a = np.frombuffer(data, dtype=dt, count=w * h, offset=n * size)
     return a.reshape(h, w).astype(np.float64)
-
-
-def psnr(a, b, peak):
-    mse = np.mean((a - b) ** 2)
-    return 100.0 if mse == 0 else 10 * np.log10(peak * peak / mse)
 
 
 def probe_frames(path):

@@ -30,13 +30,14 @@ driver is there, a client that cannot open it fails the test.
 import glob
 import os
 import re
-import shutil
-import subprocess
 import sys
 import tempfile
 import unittest
 
 import numpy as np
+
+import vaclients
+from vaclients import psnr, read
 
 SHIM = os.environ.get('ESTUARY_VASHIM', '')
 DRIVER_DIR = os.environ.get('ESTUARY_VCHIP_DIR', '')
@@ -90,38 +91,12 @@ def planes(data, fmt, w, h, n):
     return out
 
 
-def read(path):
-    with open(path, 'rb') as f:
-        return f.read()
-
-
-def psnr(a, b, peak):
-    mse = np.mean((a - b) ** 2)
-    return 100.0 if mse == 0 else 10 * np.log10(peak * peak / mse)
-
-
 def client_env():
-    """The environment of a VA client: the shim after any sanitizer
-    runtime (EST_PRELOAD), the stand-in node, the driver by name."""
-    env = dict(os.environ)
-    env['LD_PRELOAD'] = ':'.join(
-        p for p in (os.environ.get('EST_PRELOAD', ''), SHIM) if p)
-    env['ESTUARY_VASHIM_NODE'] = NODE
-    env['LIBVA_DRIVERS_PATH'] = DRIVER_DIR
-    env['LIBVA_DRIVER_NAME'] = 'estuary'
-    env['GST_REGISTRY'] = REGISTRY
-    return env
+    return vaclients.client_env(NODE, REGISTRY)
 
 
 def run(cmd, env=None, check=True):
-    p = subprocess.run(cmd, env=env or client_env(), stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                       universal_newlines=True, errors='replace',
-                       timeout=300)
-    if check and p.returncode != 0:
-        raise AssertionError('%s failed (%d):\n%s' %
-                             (' '.join(cmd), p.returncode, p.stdout[-6000:]))
-    return p
+    return vaclients.run(cmd, env or client_env(), check)
 
 
 def launch(pipeline, env=None):
