@@ -382,9 +382,6 @@ create_context (VADriverContextP ctx, VAConfigID config_id, int width,
   }
   c = &o->u.context;
   c->config = co->u.config;
-  c->config_id = config_id;
-  c->width = width;
-  c->height = height;
   c->target = VA_INVALID_ID;
   if (c->config.entrypoint == VAEntrypointEncSlice) {
     c->enc = est_vchip_encoder_new (&c->config);

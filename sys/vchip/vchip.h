@@ -119,9 +119,7 @@ typedef struct EstVchipVppJob
 
 typedef struct EstVchipContext
 {
-  EstVchipConfig config;
-  VAConfigID config_id;
-  int width, height;
+  EstVchipConfig config;        /* a copy: the configuration may go first */
   VASurfaceID target;           /* between vaBeginPicture and vaEndPicture */
   int in_picture;
   /* Submitted picture not yet run (strict mode): its target surface and,
